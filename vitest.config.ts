@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+
+// Unit tests sit next to the code (*.test.ts); tests that need the real
+// services live in test/*.int.test.ts and share one set of private service
+// instances started by the global setup.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["libs/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "int",
+          include: ["libs/*/test/**/*.int.test.ts", "apps/*/test/**/*.int.test.ts", "test/**/*.int.test.ts"],
+          globalSetup: ["libs/testkit/src/globalSetup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Integration tests share one broker; two files at a time keeps a
+          // 2-core machine responsive while each file still has its own vhost.
+          maxWorkers: 2,
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
