@@ -1,0 +1,91 @@
+import { Redis } from "ioredis";
+import { describe, expect, inject, test } from "vitest";
+import { busNamespace, ManagementClient, RabbitMqInstance, RedisInstance, redisNamespace } from "../src/index.ts";
+
+const services = inject("services");
+
+/** Resolves once Redis has written its AOF buffer to the file (it may postpone that while an fsync runs). */
+async function aofWritten(redis: Redis): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const info = await redis.info("persistence");
+    if (/^aof_buffer_length:0\r?$/m.test(info)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("AOF buffer not written within 5000 ms");
+}
+
+describe("testkit services", () => {
+  test("a private Redis keeps a namespaced key across kill -9 and restart (AOF)", async () => {
+    const server = await RedisInstance.start();
+    try {
+      {
+        await using ns = await redisNamespace({ redisUrl: server.url });
+        expect(ns.keyPrefix).toMatch(/^t-[0-9a-f]+:$/);
+        const before = new Redis(ns.url, { keyPrefix: ns.keyPrefix, lazyConnect: true });
+        await before.connect();
+        await before.set("build:42", "succeeded");
+        await aofWritten(before);
+        before.disconnect();
+
+        await server.kill();
+        expect(server.running).toBe(false);
+        await server.restart();
+        expect(server.running).toBe(true);
+
+        const after = new Redis(server.url, { lazyConnect: true });
+        try {
+          await after.connect();
+          expect(await after.get(`${ns.keyPrefix}build:42`)).toBe("succeeded");
+          await ns[Symbol.asyncDispose]();
+          expect(await after.keys(`${ns.keyPrefix}*`)).toEqual([]);
+        } finally {
+          after.disconnect();
+        }
+      }
+    } finally {
+      await server.close();
+    }
+    expect(server.running).toBe(false);
+  });
+
+  test("bus namespaces are distinct vhosts that disposal removes", async () => {
+    const management = new ManagementClient({
+      port: services.managementPort, username: "copr-admin", password: services.passwords["copr-admin"],
+    });
+    let first: string;
+    let second: string;
+    {
+      await using a = await busNamespace(services);
+      await using b = await busNamespace(services);
+      first = a.vhost;
+      second = b.vhost;
+      expect(a.vhost).toMatch(/^t-[0-9a-f]+$/);
+      expect(a.vhost).not.toBe(b.vhost);
+      expect(a.credentials("worker")).toEqual({ username: "worker", password: services.passwords.worker });
+      expect(await management.vhostExists(a.vhost)).toBe(true);
+      expect(await management.vhostExists(b.vhost)).toBe(true);
+      // Set up like the production vhost: permissions and the QMF exchanges.
+      expect((await management.request("GET", `/api/permissions/${a.vhost}/worker`)).status).toBe(200);
+      expect((await management.request("GET", `/api/exchanges/${a.vhost}/qmf.request`)).status).toBe(200);
+    }
+    expect(await management.vhostExists(first)).toBe(false);
+    expect(await management.vhostExists(second)).toBe(false);
+  });
+
+  test("a private RabbitMQ node serves the management API again after kill -9 and restart", async () => {
+    const broker = await RabbitMqInstance.start();
+    try {
+      await broker.createVhost("survivor");
+      await broker.kill();
+      expect(broker.running).toBe(false);
+      await broker.restart();
+      expect(broker.running).toBe(true);
+      const overview = await broker.management("GET", "/api/overview");
+      expect(overview.status).toBe(200);
+      expect(await broker.managementClient().vhostExists("survivor")).toBe(true);
+    } finally {
+      await broker.close();
+    }
+    expect(broker.running).toBe(false);
+  }, 120_000);
+});
