@@ -1,0 +1,112 @@
+import { z } from "zod";
+
+/**
+ * A signal domain: which signals it has and their payload schemas. A
+ * "service" domain is published under the configured prefix
+ * (`<prefix>.<domain>.<signal>`), a "global" one as is (Copr-compatible
+ * `copr.build.start`).
+ */
+export interface SignalDomain<S extends Record<string, z.ZodType> = Record<string, z.ZodType>> {
+  readonly domain: string;
+  readonly scope: "service" | "global";
+  readonly signals: S;
+  /** Payload fields also sent as application properties so consumers can filter on them. */
+  readonly headerFields: readonly string[];
+}
+
+export function defineDomain<S extends Record<string, z.ZodType>>(def: {
+  domain: string;
+  scope: "service" | "global";
+  signals: S;
+  headerFields?: readonly string[];
+}): SignalDomain<S> {
+  return Object.freeze({ ...def, headerFields: def.headerFields ?? [] });
+}
+
+/** Every signal payload names the object it is about. */
+const base = z.object({ primary_uid: z.string().min(1) });
+
+const taskState = z.enum(["pending", "starting", "running", "succeeded", "failed", "canceled", "skipped"]);
+
+/** Status and log streamed by workers; Headhunter consumes them through a durable queue. */
+export const workerBuildDomain = defineDomain({
+  domain: "worker.build",
+  scope: "service",
+  headerFields: ["task_id", "owner", "project", "chroot", "arch", "build_id", "agent"],
+  signals: {
+    status: base.extend({
+      task_id: z.string().min(1),
+      attempt: z.number().int().min(0),
+      agent: z.string().min(1),
+      state: taskState,
+      reason: z.string().optional(),
+      seq: z.number().int().min(0),
+    }),
+    log: base.extend({
+      task_id: z.string().min(1),
+      attempt: z.number().int().min(0),
+      agent: z.string().min(1),
+      offset: z.number().int().min(0),
+      lines: z.array(z.string()),
+    }),
+  },
+});
+
+const coprFields = {
+  build: z.number().int(),
+  owner: z.string(),
+  copr: z.string(),
+  chroot: z.string(),
+  pkg: z.string().nullable(),
+  version: z.string().nullable(),
+  user: z.string(),
+  who: z.string(),
+};
+
+/** Copr-compatible topics, with Copr's field names. */
+export const coprBuildDomain = defineDomain({
+  domain: "copr.build",
+  scope: "global",
+  headerFields: ["owner", "copr", "chroot", "build"],
+  signals: {
+    start: base.extend({ ...coprFields, status: z.number().int() }),
+    end: base.extend({ ...coprFields, status: z.number().int() }),
+  },
+});
+
+export const coprChrootDomain = defineDomain({
+  domain: "copr.chroot",
+  scope: "global",
+  headerFields: ["owner", "copr", "chroot", "build"],
+  signals: {
+    start: base.extend({ ...coprFields, status: z.number().int() }),
+  },
+});
+
+/** Headhunter's own announcements. */
+export const headhunterDomain = defineDomain({
+  domain: "headhunter",
+  scope: "service",
+  headerFields: ["task_id", "agent"],
+  signals: {
+    dispatched: base.extend({ task_id: z.string(), agent: z.string(), attempt: z.number().int() }),
+  },
+});
+
+/** copr-web's announcements. */
+export const webRepoDomain = defineDomain({
+  domain: "web.repo",
+  scope: "service",
+  headerFields: ["owner", "project", "chroot"],
+  signals: {
+    updated: base.extend({ owner: z.string(), project: z.string(), chroot: z.string(), path: z.string() }),
+  },
+});
+
+export const signalCatalog = {
+  workerBuild: workerBuildDomain,
+  coprBuild: coprBuildDomain,
+  coprChroot: coprChrootDomain,
+  headhunter: headhunterDomain,
+  webRepo: webRepoDomain,
+} as const;

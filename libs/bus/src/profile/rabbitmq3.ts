@@ -1,0 +1,72 @@
+import { BusError } from "../errors.ts";
+import type { BrokerProfile } from "./profile.ts";
+
+const SIGNAL_EXCHANGE = "amq.topic";
+/** Topic exchanges from infra/rabbitmq/definitions.json: only consoles may write requests, only agents replies. */
+const REQUEST_EXCHANGE = "qmf.request";
+const REPLY_EXCHANGE = "qmf.reply";
+
+export interface RabbitMq3Options {
+  vhost: string;
+  username: string;
+  password: string;
+  /** Management API base URL; needed only for `ensureDurableQueue`. */
+  managementUrl?: string | undefined;
+}
+
+/**
+ * RabbitMQ 3.x with rabbitmq_amqp1_0: `/exchange/X/RK` addresses, no dynamic
+ * nodes, no anonymous relay, no filters. A receiver on `/exchange/X/RK` gets a
+ * generated `amq.gen-*` queue (expired by policy) whose name the attach does
+ * not return, so durable named subscriptions are declared through the
+ * management API and consumed with `/amq/queue/NAME`.
+ */
+export function rabbitMq3Profile(options: RabbitMq3Options): BrokerProfile {
+  const declared = new Set<string>();
+  async function management(method: string, path: string, body: unknown): Promise<void> {
+    if (options.managementUrl === undefined) {
+      throw new BusError(
+        "MANAGEMENT_FAILED",
+        "durable subscriptions on RabbitMQ 3.x need bus.managementUrl (the management API), or the queue declared in infra/rabbitmq/definitions.json",
+      );
+    }
+    const auth = Buffer.from(`${options.username}:${options.password}`).toString("base64");
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, options.managementUrl), {
+        method,
+        headers: { authorization: `Basic ${auth}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (cause) {
+      throw new BusError("MANAGEMENT_FAILED", `management API ${options.managementUrl} unreachable`, { cause });
+    }
+    if (!res.ok) {
+      const text = await res.text();
+      const code = res.status === 401 || res.status === 403 ? "UNAUTHORIZED" : "MANAGEMENT_FAILED";
+      throw new BusError(code, `management API ${method} ${path}: HTTP ${res.status} ${text}`);
+    }
+  }
+  const v = encodeURIComponent(options.vhost);
+  return {
+    name: "rabbitmq3",
+    signalTarget: (rk) => `/exchange/${SIGNAL_EXCHANGE}/${rk}`,
+    topicSource: (key) => `/exchange/${SIGNAL_EXCHANGE}/${key}`,
+    queueSource: (queue) => `/amq/queue/${queue}`,
+    requestTarget: (agent) => `/exchange/${REQUEST_EXCHANGE}/${agent}`,
+    requestSource: (agent) => `/exchange/${REQUEST_EXCHANGE}/${agent}`,
+    replyAddress: (consoleId) => `/exchange/${REPLY_EXCHANGE}/${consoleId}`,
+    isReplyAddress: (address) => /^\/exchange\/qmf\.reply\/[A-Za-z0-9_.:-]+$/.test(address),
+    async ensureDurableQueue(queue, bindingKeys) {
+      const id = `${queue}\n${[...bindingKeys].sort().join("\n")}`;
+      if (declared.has(id)) return;
+      const q = encodeURIComponent(queue);
+      await management("PUT", `/api/queues/${v}/${q}`, { durable: true, auto_delete: false, arguments: {} });
+      for (const key of bindingKeys) {
+        await management("POST", `/api/bindings/${v}/e/${SIGNAL_EXCHANGE}/q/${q}`, { routing_key: key, arguments: {} });
+      }
+      declared.add(id);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { inject } from "vitest";
+import { busNamespace, type BrokerUser, type BusNamespace } from "@copr/testkit";
+import { BusConnection, defaultLogger, parseBusConfig, silentLogger, type BusConfigInput } from "@copr/bus";
+
+/** The shared services of this test run (started by the global setup). */
+export function services(): ReturnType<typeof inject<"services">> {
+  return inject("services");
+}
+
+/** A vhost of its own for one test. */
+export async function namespace(): Promise<BusNamespace & AsyncDisposable> {
+  return await busNamespace(services());
+}
+
+/** Opens a bus connection as `user` inside the namespace. */
+export async function openBus(
+  ns: Pick<BusNamespace, "vhost" | "amqpPort" | "managementPort" | "credentials">,
+  user: BrokerUser,
+  extra: Partial<BusConfigInput> = {},
+): Promise<BusConnection & AsyncDisposable> {
+  const { username, password } = ns.credentials(user);
+  const config = parseBusConfig({
+    host: "127.0.0.1",
+    port: ns.amqpPort,
+    vhost: ns.vhost,
+    username,
+    password,
+    managementUrl: `http://127.0.0.1:${ns.managementPort}`,
+    reconnectMaxDelayMs: 500,
+    ...extra,
+  });
+  const bus = await BusConnection.open(config, { logger: process.env.BUS_TEST_LOG === "1" ? defaultLogger(user) : silentLogger });
+  return Object.assign(bus, { [Symbol.asyncDispose]: () => bus.close() });
+}
+
+/** Resolves when `predicate` holds, checking after each event loop turn (test helper only). */
+export async function until(predicate: () => boolean, timeoutMs = 20_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { Agent, Console, type AgentInfo } from "@copr/bus";
+import { namespace, openBus, until } from "./fixtures.ts";
+
+const NAME = "fedoraproject:copr-worker:w1";
+
+describe("agent heartbeats and discovery", () => {
+  it("sees an agent appear, restart with a new epoch, and get lost within 3 intervals", async () => {
+    await using ns = await namespace();
+    await using hh = await openBus(ns, "headhunter");
+    const console = await Console.open(hh);
+    const events: string[] = [];
+    let lostAt = 0;
+    console.agents.on("added", (a) => events.push(`added:${a.epoch}`));
+    console.agents.on("restarted", (a, prev) => events.push(`restarted:${prev}->${a.epoch}`));
+    console.agents.on("lost", (a) => {
+      events.push(`lost:${a.epoch}`);
+      lostAt = Date.now();
+    });
+
+    const interval = 300;
+    const bus1 = await openBus(ns, "worker");
+    const first = await Agent.start(bus1, {
+      name: NAME, epoch: 1, heartbeatIntervalMs: interval,
+      capabilities: { arches: ["x86_64"] }, slots: () => ({ total: 4, used: 1 }),
+    });
+    await until(() => events.includes("added:1"), 10_000, "agent added");
+    const seen = console.agents.get(NAME) as AgentInfo;
+    expect(seen.capabilities).toEqual({ arches: ["x86_64"] });
+    expect(seen.slots).toEqual({ total: 4, used: 1 });
+    expect(seen.heartbeatIntervalMs).toBe(interval);
+
+    // The process "restarts": same name, next boot count.
+    first.close();
+    await bus1.close();
+    const bus2 = await openBus(ns, "worker");
+    const second = await Agent.start(bus2, { name: NAME, epoch: 2, heartbeatIntervalMs: interval });
+    await until(() => events.includes("restarted:1->2"), 10_000, "restart seen");
+
+    const lastBeat = console.agents.get(NAME)?.lastSeen ?? Date.now();
+    second.close();
+    await bus2.close();
+    await until(() => events.includes("lost:2"), 10_000, "agent lost");
+    // Aged out after 3 missed intervals, not later (one interval of slack for a busy machine).
+    expect(lostAt - lastBeat).toBeGreaterThanOrEqual(3 * interval - 20);
+    expect(lostAt - lastBeat).toBeLessThan(4 * interval + 500);
+    expect(events.filter((e) => e.startsWith("lost"))).toEqual(["lost:2"]);
+    console.close();
+  });
+
+  it("finds agents that were already running with an agent-locate broadcast", async () => {
+    await using ns = await namespace();
+    await using w = await openBus(ns, "worker");
+    const agents = await Promise.all(
+      ["a1", "a2", "a3"].map((i) => Agent.start(w, { name: `fedoraproject:copr-worker:${i}`, epoch: 5, heartbeatIntervalMs: 60_000 })),
+    );
+    await using hh = await openBus(ns, "headhunter");
+    // Heartbeats come once a minute here: only the locate answers can tell the console.
+    const console = await Console.open(hh);
+    const found = await console.locate(500);
+    expect(found.sort()).toEqual(["fedoraproject:copr-worker:a1", "fedoraproject:copr-worker:a2", "fedoraproject:copr-worker:a3"]);
+    expect(console.agents.get("fedoraproject:copr-worker:a2")?.epoch).toBe(5);
+    console.close();
+    for (const a of agents) a.close();
+  });
+});
