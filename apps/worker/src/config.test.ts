@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "@copr/config";
+import { loadWorkerConfig } from "./config.ts";
+
+describe("worker configuration", () => {
+  it("names the variable to set when the broker password is missing", () => {
+    const err = (() => {
+      try {
+        loadWorkerConfig({});
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues.join("\n")).toMatch(/COPR_BUS_PASSWORD/);
+  });
+
+  it("applies defaults, parses lists and numbers, and freezes the result", () => {
+    const c = loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_ARCHES: "x86_64, aarch64", COPR_WORKER_SLOTS: "4", COPR_WORKER_NAME: "acme:copr-worker:w7" });
+    expect(c.busUser).toBe("worker");
+    expect(c.busPort).toBe(5672);
+    expect(c.arches).toEqual(["x86_64", "aarch64"]);
+    expect(c.slots).toBe(4);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("refuses an agent name that is not vendor:product:instance", () => {
+    expect(() => loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_NAME: "w1.example.com" })).toThrow(/COPR_WORKER_NAME/);
+  });
+});

@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/** Thrown once at start when configuration is missing or invalid; the message says what to set. */
+export class ConfigError extends Error {
+  readonly issues: readonly string[];
+  constructor(component: string, issues: readonly string[]) {
+    super(`${component}: invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** One setting read from the environment: its variable and what it means (shown in errors). */
+export interface EnvSetting {
+  env: string;
+  help: string;
+}
+
+/**
+ * Reads settings from an environment map once, validates them with zod and
+ * freezes the result. `settings` maps each schema field to its variable, so
+ * error messages name the variable to set. Nothing else reads process.env.
+ */
+export function loadEnvConfig<S extends z.ZodObject>(
+  component: string,
+  schema: S,
+  settings: { [K in keyof z.input<S>]-?: EnvSetting },
+  env: Readonly<Record<string, string | undefined>>,
+): Readonly<z.output<S>> {
+  const input: Record<string, string> = {};
+  for (const [field, setting] of Object.entries<EnvSetting>(settings)) {
+    const value = env[setting.env];
+    if (value !== undefined && value !== "") input[field] = value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => {
+      const field = String(issue.path[0] ?? "");
+      const setting = (settings as Record<string, EnvSetting | undefined>)[field];
+      return setting === undefined ? issue.message : `${setting.env}: ${issue.message} (${setting.help})`;
+    });
+    throw new ConfigError(component, issues);
+  }
+  return Object.freeze(result.data);
+}
+
+/** Bus connection settings shared by every component, from COPR_BUS_* variables. */
+export const busEnvSchema = z.object({
+  busHost: z.string().default("127.0.0.1"),
+  busPort: z.coerce.number().int().min(1).max(65535).default(5672),
+  busVhost: z.string().default("copr"),
+  busUser: z.string({ error: "is required" }).min(1),
+  busPassword: z.string({ error: "is required" }).min(1),
+  busManagementUrl: z.url().optional(),
+  domainPrefix: z.string().default("org.fedoraproject.copr"),
+});
+
+export const busEnvSettings = {
+  busHost: { env: "COPR_BUS_HOST", help: "broker host, default 127.0.0.1" },
+  busPort: { env: "COPR_BUS_PORT", help: "broker AMQP port, default 5672" },
+  busVhost: { env: "COPR_BUS_VHOST", help: "broker virtual host, default copr" },
+  busUser: { env: "COPR_BUS_USER", help: "this component's broker user from infra/rabbitmq/definitions.json" },
+  busPassword: { env: "COPR_BUS_PASSWORD", help: "that user's broker password" },
+  busManagementUrl: { env: "COPR_BUS_MANAGEMENT_URL", help: "RabbitMQ management API URL, needed for durable subscriptions" },
+  domainPrefix: { env: "COPR_DOMAIN_PREFIX", help: "signal domain prefix, default org.fedoraproject.copr" },
+} as const satisfies Record<keyof z.input<typeof busEnvSchema>, EnvSetting>;
+
+/** The bus library's config input built from the shared bus settings. */
+export function busConfigInput(c: z.output<typeof busEnvSchema>): {
+  host: string; port: number; vhost: string; username: string; password: string; managementUrl?: string; domainPrefix: string;
+} {
+  return {
+    host: c.busHost,
+    port: c.busPort,
+    vhost: c.busVhost,
+    username: c.busUser,
+    password: c.busPassword,
+    ...(c.busManagementUrl !== undefined ? { managementUrl: c.busManagementUrl } : {}),
+    domainPrefix: c.domainPrefix,
+  };
+}

@@ -1,0 +1,1 @@
+export { ConfigError, loadEnvConfig, busEnvSchema, busEnvSettings, busConfigInput, type EnvSetting } from "./config.ts";

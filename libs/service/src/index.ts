@@ -1,0 +1,1 @@
+export { runService, type Closeable } from "./runService.ts";
