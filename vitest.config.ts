@@ -9,12 +9,15 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // Unit tests first, then the integration tests (separate worker pools).
+          sequence: { groupOrder: 0 },
           include: ["libs/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
         },
       },
       {
         test: {
           name: "int",
+          sequence: { groupOrder: 1 },
           include: ["libs/*/test/**/*.int.test.ts", "apps/*/test/**/*.int.test.ts", "test/**/*.int.test.ts"],
           globalSetup: ["libs/testkit/src/globalSetup.ts"],
           testTimeout: 60_000,
