@@ -1,0 +1,36 @@
+/**
+ * Every Redis key the project uses, built here and nowhere else. `prefix`
+ * namespaces a deployment (default "copr:"); tests use a prefix per test.
+ */
+export function storeKeys(prefix: string) {
+  return {
+    prefix,
+    user: (name: string) => `${prefix}user:${name}`,
+    users: () => `${prefix}users`,
+    /** token sha256 → user name */
+    token: (sha256: string) => `${prefix}token:${sha256}`,
+    project: (owner: string, name: string) => `${prefix}project:${owner}/${name}`,
+    /** zset of "owner/name" by creation time */
+    projects: () => `${prefix}projects`,
+    /** counter of build ids */
+    buildSeq: () => `${prefix}build:seq`,
+    build: (id: number) => `${prefix}build:${id}`,
+    /** list of a build's task ids */
+    buildTasks: (id: number) => `${prefix}build:${id}:tasks`,
+    /** zset of build ids by id, all builds */
+    builds: () => `${prefix}builds`,
+    /** zset of build ids by id, one project's */
+    projectBuilds: (owner: string, name: string) => `${prefix}project:${owner}/${name}:builds`,
+    task: (taskId: string) => `${prefix}task:${taskId}`,
+    /** stream of a task's live log */
+    taskLog: (taskId: string) => `${prefix}log:${taskId}`,
+    /** hash of registered workers: name → JSON */
+    workers: () => `${prefix}workers`,
+    /** worker token sha256 → worker name */
+    workerToken: (sha256: string) => `${prefix}worker-token:${sha256}`,
+    /** BullMQ key prefix for the queues */
+    bullPrefix: () => `${prefix}bull`,
+  } as const;
+}
+
+export type StoreKeys = ReturnType<typeof storeKeys>;

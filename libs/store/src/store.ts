@@ -1,0 +1,267 @@
+import { Redis } from "ioredis";
+import { canTransition, chrootArch, isSafeOwner, isSafeProject, taskId, TASK_STATES, type TaskState } from "@copr/domain";
+import { storeKeys, type StoreKeys } from "./keys.ts";
+import { StoreError } from "./storeErrors.ts";
+import { hashToken, newToken } from "./tokens.ts";
+import type { Build, Project, SrpmInfo, Task, User, WorkerRecord } from "./types.ts";
+
+export interface StoreOptions {
+  /** redis://host:port/db */
+  url: string;
+  /** Key prefix; default "copr:". */
+  prefix?: string;
+}
+
+export interface NewBuild {
+  owner: string;
+  project: string;
+  submittedBy: string;
+  srpm: SrpmInfo;
+  /** One entry per chroot; `skip` gives the reason a chroot is not built. */
+  chroots: { chroot: string; skip?: string }[];
+}
+
+/** Moves a task only if it is in an allowed state and (optionally) attempt. Atomic. Values are JSON, as in the task hash. */
+const TRANSITION_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'state')
+if not cur then return {'NOT_FOUND', ''} end
+local allowed = false
+for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then allowed = true end end
+if not allowed then return {'REFUSED', cur} end
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[3] then return {'REFUSED', cur} end
+redis.call('HSET', KEYS[1], 'state', ARGV[1])
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return {'OK', cur}
+`;
+
+/**
+ * Users, projects, builds, tasks, workers and live logs in Redis. Writes to
+ * task state go through `transitionTask` (Headhunter's only).
+ */
+export class Store {
+  readonly keys: StoreKeys;
+  readonly redis: Redis;
+  #closed = false;
+
+  constructor(options: StoreOptions) {
+    this.keys = storeKeys(options.prefix ?? "copr:");
+    this.redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    this.redis.on("error", () => undefined); // reconnects by itself; callers see failed commands
+    this.redis.defineCommand("coprTransition", { numberOfKeys: 1, lua: TRANSITION_LUA });
+  }
+
+  // ---- users and tokens ----
+
+  async createUser(name: string, admin = false): Promise<{ user: User; token: string }> {
+    if (!isSafeOwner(name)) throw new StoreError("INVALID_NAME", `user name "${name}": use letters, digits, "_" and "-" (max 64)`);
+    const user: User = { name, admin, createdAt: Date.now() };
+    const created = await this.redis.hsetnx(this.keys.user(name), "json", JSON.stringify(user));
+    if (created === 0) throw new StoreError("EXISTS", `user ${name} already exists`);
+    await this.redis.zadd(this.keys.users(), user.createdAt, name);
+    return { user, token: await this.issueToken(name) };
+  }
+
+  async issueToken(userName: string): Promise<string> {
+    const { token, sha256 } = newToken("user");
+    await this.redis.set(this.keys.token(sha256), userName);
+    return token;
+  }
+
+  async getUser(name: string): Promise<User | null> {
+    const json = await this.redis.hget(this.keys.user(name), "json");
+    return json === null ? null : (JSON.parse(json) as User);
+  }
+
+  /** The user a token belongs to, or null. */
+  async authenticate(token: string): Promise<User | null> {
+    const name = await this.redis.get(this.keys.token(hashToken(token)));
+    return name === null ? null : await this.getUser(name);
+  }
+
+  // ---- projects ----
+
+  async createProject(owner: string, name: string, chroots: string[]): Promise<Project> {
+    if (!isSafeProject(name)) throw new StoreError("INVALID_NAME", `project name "${name}": use letters, digits, ".", "_", "+" and "-"`);
+    const project: Project = { owner, name, chroots: [...new Set(chroots)], createdAt: Date.now() };
+    const created = await this.redis.hsetnx(this.keys.project(owner, name), "json", JSON.stringify(project));
+    if (created === 0) throw new StoreError("EXISTS", `project ${owner}/${name} already exists`);
+    await this.redis.zadd(this.keys.projects(), project.createdAt, `${owner}/${name}`);
+    return project;
+  }
+
+  async getProject(owner: string, name: string): Promise<Project | null> {
+    const json = await this.redis.hget(this.keys.project(owner, name), "json");
+    return json === null ? null : (JSON.parse(json) as Project);
+  }
+
+  async listProjects(limit = 100): Promise<Project[]> {
+    const ids = await this.redis.zrevrange(this.keys.projects(), 0, limit - 1);
+    const projects = await Promise.all(ids.map((id) => {
+      const [owner = "", name = ""] = id.split("/");
+      return this.getProject(owner, name);
+    }));
+    return projects.filter((p): p is Project => p !== null);
+  }
+
+  // ---- builds and tasks ----
+
+  /** Stores a build and one task per chroot in one transaction; skipped chroots end `skipped` at once. */
+  async createBuild(input: NewBuild): Promise<{ build: Build; tasks: Task[] }> {
+    const id = await this.redis.incr(this.keys.buildSeq());
+    const now = Date.now();
+    const tasks: Task[] = input.chroots.map(({ chroot, skip }) => ({
+      id: taskId(id, chroot),
+      buildId: id,
+      owner: input.owner,
+      project: input.project,
+      chroot,
+      arch: chrootArch(chroot),
+      state: skip === undefined ? "pending" : "skipped",
+      attempt: 0,
+      agent: null,
+      reason: skip ?? null,
+      hosts: [],
+      queuedAt: now,
+      startedAt: null,
+      endedAt: skip === undefined ? null : now,
+    }));
+    const build: Build = {
+      id, owner: input.owner, project: input.project, submittedBy: input.submittedBy,
+      submittedAt: now, srpm: input.srpm, taskIds: tasks.map((t) => t.id),
+    };
+    const multi = this.redis.multi();
+    multi.hset(this.keys.build(id), "json", JSON.stringify(build));
+    for (const t of tasks) multi.hset(this.keys.task(t.id), taskToHash(t));
+    multi.rpush(this.keys.buildTasks(id), ...build.taskIds);
+    multi.zadd(this.keys.builds(), id, String(id));
+    multi.zadd(this.keys.projectBuilds(input.owner, input.project), id, String(id));
+    const results = await multi.exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (results === null || failed !== undefined) throw failed?.[0] ?? new Error("build transaction aborted");
+    return { build, tasks };
+  }
+
+  async getBuild(id: number): Promise<Build | null> {
+    const json = await this.redis.hget(this.keys.build(id), "json");
+    return json === null ? null : (JSON.parse(json) as Build);
+  }
+
+  async getTask(id: string): Promise<Task | null> {
+    const hash = await this.redis.hgetall(this.keys.task(id));
+    return Object.keys(hash).length === 0 ? null : taskFromHash(hash);
+  }
+
+  async getTasks(ids: readonly string[]): Promise<Task[]> {
+    const tasks = await Promise.all(ids.map((id) => this.getTask(id)));
+    return tasks.filter((t): t is Task => t !== null);
+  }
+
+  /** Newest first; `project` narrows to one project. */
+  async listBuildIds(options: { owner?: string; project?: string; limit?: number } = {}): Promise<number[]> {
+    const key = options.owner !== undefined && options.project !== undefined
+      ? this.keys.projectBuilds(options.owner, options.project)
+      : this.keys.builds();
+    const ids = await this.redis.zrevrange(key, 0, (options.limit ?? 50) - 1);
+    return ids.map(Number);
+  }
+
+  /**
+   * Moves a task to `to` if its current state may move there (and, when
+   * given, it is still on `attempt`), setting `fields` too. Returns the
+   * previous state; StoreError REFUSED_TRANSITION otherwise.
+   */
+  async transitionTask(id: string, to: TaskState, fields: Partial<Task> = {}, attempt?: number): Promise<TaskState> {
+    const from = TASK_STATES.filter((s) => canTransition(s, to));
+    const flat: string[] = [];
+    for (const [k, v] of Object.entries(taskToHash(fields))) if (k !== "state") flat.push(k, v);
+    const [status, previous] = (await (this.redis as unknown as {
+      coprTransition(key: string, ...args: string[]): Promise<[string, string]>;
+    }).coprTransition(this.keys.task(id), JSON.stringify(to), from.map((f) => JSON.stringify(f)).join(","), attempt === undefined ? "" : String(attempt), ...flat));
+    if (status === "NOT_FOUND") throw new StoreError("NOT_FOUND", `task ${id} does not exist`);
+    const prev = JSON.parse(previous) as TaskState;
+    if (status !== "OK") throw new StoreError("REFUSED_TRANSITION", `task ${id} is ${prev}${attempt === undefined ? "" : ` (or not on attempt ${attempt})`}; cannot move to ${to}`);
+    return prev;
+  }
+
+  // ---- live logs ----
+
+  /** Appends lines to a task's live log; returns the new entry id. */
+  async appendLog(id: string, attempt: number, lines: readonly string[]): Promise<string> {
+    const entry = await this.redis.xadd(this.keys.taskLog(id), "MAXLEN", "~", "200000", "*", "attempt", String(attempt), "lines", JSON.stringify(lines));
+    return entry ?? "";
+  }
+
+  /** Log entries after `afterId` ("0" for the start). */
+  async readLog(id: string, afterId = "0", count = 1000): Promise<{ id: string; attempt: number; lines: string[] }[]> {
+    const start = afterId === "0" ? "-" : `(${afterId}`;
+    const entries = await this.redis.xrange(this.keys.taskLog(id), start, "+", "COUNT", count);
+    return entries.map(([entryId, kv]) => {
+      const m = new Map<string, string>();
+      for (let i = 0; i + 1 < kv.length; i += 2) m.set(kv[i] ?? "", kv[i + 1] ?? "");
+      return { id: entryId, attempt: Number(m.get("attempt") ?? 0), lines: JSON.parse(m.get("lines") ?? "[]") as string[] };
+    });
+  }
+
+  // ---- workers (which agents Headhunter trusts) ----
+
+  async addWorker(name: string): Promise<{ worker: WorkerRecord; token: string }> {
+    const { token, sha256 } = newToken("worker");
+    const worker: WorkerRecord = { name, tokenSha256: sha256, drain: false, addedAt: Date.now() };
+    const created = await this.redis.hsetnx(this.keys.workers(), name, JSON.stringify(worker));
+    if (created === 0) throw new StoreError("EXISTS", `worker ${name} already exists; remove it first to issue a new token`);
+    await this.redis.set(this.keys.workerToken(sha256), name);
+    return { worker, token };
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    const all = await this.redis.hgetall(this.keys.workers());
+    return Object.values(all).map((j) => JSON.parse(j) as WorkerRecord).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async getWorker(name: string): Promise<WorkerRecord | null> {
+    const json = await this.redis.hget(this.keys.workers(), name);
+    return json === null ? null : (JSON.parse(json) as WorkerRecord);
+  }
+
+  /** The worker a token belongs to, or null. */
+  async authenticateWorker(token: string): Promise<WorkerRecord | null> {
+    const name = await this.redis.get(this.keys.workerToken(hashToken(token)));
+    return name === null ? null : await this.getWorker(name);
+  }
+
+  async setWorkerDrain(name: string, drain: boolean): Promise<WorkerRecord> {
+    const w = await this.getWorker(name);
+    if (w === null) throw new StoreError("NOT_FOUND", `no worker named ${name}`);
+    const next = { ...w, drain };
+    await this.redis.hset(this.keys.workers(), name, JSON.stringify(next));
+    return next;
+  }
+
+  async removeWorker(name: string): Promise<void> {
+    const w = await this.getWorker(name);
+    if (w === null) throw new StoreError("NOT_FOUND", `no worker named ${name}`);
+    await this.redis.multi().hdel(this.keys.workers(), name).del(this.keys.workerToken(w.tokenSha256)).exec();
+  }
+
+  /** Closes the Redis connection. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+function taskToHash(t: Partial<Task>): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (const [k, v] of Object.entries(t)) {
+    if (v === undefined) continue;
+    h[k] = JSON.stringify(v);
+  }
+  return h;
+}
+
+function taskFromHash(h: Record<string, string>): Task {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) o[k] = JSON.parse(v) as unknown;
+  return o as unknown as Task;
+}

@@ -1,0 +1,17 @@
+export const STORE_ERROR_CODES = {
+  EXISTS: "EXISTS",
+  NOT_FOUND: "NOT_FOUND",
+  INVALID_NAME: "INVALID_NAME",
+  /** The task is not in a state (or attempt) from which this move is allowed. */
+  REFUSED_TRANSITION: "REFUSED_TRANSITION",
+} as const;
+export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "StoreError";
+    this.code = code;
+  }
+}

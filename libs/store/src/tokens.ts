@@ -1,0 +1,11 @@
+import { createHash, randomBytes } from "node:crypto";
+
+/** A new secret token (shown once) and the hash that is stored. */
+export function newToken(kind: "user" | "worker"): { token: string; sha256: string } {
+  const token = `copr_${kind === "user" ? "u" : "w"}_${randomBytes(24).toString("base64url")}`;
+  return { token, sha256: hashToken(token) };
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}

@@ -1,0 +1,63 @@
+import type { TaskState } from "@copr/domain";
+
+export interface User {
+  name: string;
+  admin: boolean;
+  /** ms since the epoch */
+  createdAt: number;
+}
+
+export interface Project {
+  owner: string;
+  name: string;
+  chroots: string[];
+  createdAt: number;
+}
+
+export interface SrpmInfo {
+  name: string;
+  epoch: number | null;
+  version: string;
+  release: string;
+  sha256: string;
+  /** bytes */
+  size: number;
+  /** file name under the upload directory */
+  file: string;
+}
+
+export interface Build {
+  id: number;
+  owner: string;
+  project: string;
+  submittedBy: string;
+  submittedAt: number;
+  srpm: SrpmInfo;
+  taskIds: string[];
+}
+
+export interface Task {
+  id: string;
+  buildId: number;
+  owner: string;
+  project: string;
+  chroot: string;
+  arch: string;
+  state: TaskState;
+  /** 0 for the first host, +1 per retry on another host */
+  attempt: number;
+  agent: string | null;
+  reason: string | null;
+  /** agents that tried it, in order */
+  hosts: string[];
+  queuedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface WorkerRecord {
+  name: string;
+  tokenSha256: string;
+  drain: boolean;
+  addedAt: number;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { redisNamespace } from "@copr/testkit";
+import { Store, StoreError } from "@copr/store";
+
+async function store() {
+  const ns = await redisNamespace(inject("services"));
+  const s = new Store({ url: ns.url, prefix: ns.keyPrefix });
+  return Object.assign(s, {
+    async [Symbol.asyncDispose]() {
+      await s.close();
+      await ns[Symbol.asyncDispose]();
+    },
+  });
+}
+
+const srpm = { name: "hello", epoch: null, version: "1.0", release: "1", sha256: "ab".repeat(32), size: 1234, file: "x.src.rpm" };
+
+describe("store", () => {
+  it("creates users whose tokens are stored hashed", async () => {
+    await using s = await store();
+    const { token } = await s.createUser("alice");
+    expect((await s.authenticate(token))?.name).toBe("alice");
+    expect(await s.authenticate(token + "x")).toBeNull();
+    const keys = await s.redis.keys(`${s.keys.prefix}*`);
+    expect(keys.some((k) => k.includes(token))).toBe(false);
+    await expect(s.createUser("alice")).rejects.toMatchObject({ code: "EXISTS" });
+    await expect(s.createUser("../etc")).rejects.toMatchObject({ code: "INVALID_NAME" });
+  });
+
+  it("stores a build with one task per chroot, skipped chroots final at once", async () => {
+    await using s = await store();
+    await s.createProject("alice", "hello", ["fedora-40-x86_64", "epel-9-aarch64"]);
+    const { build, tasks } = await s.createBuild({
+      owner: "alice", project: "hello", submittedBy: "alice", srpm,
+      chroots: [{ chroot: "fedora-40-x86_64" }, { chroot: "epel-9-aarch64", skip: "ExclusiveArch: x86_64" }],
+    });
+    expect(tasks.map((t) => [t.id, t.arch, t.state])).toEqual([
+      [`${build.id}-fedora-40-x86_64`, "x86_64", "pending"],
+      [`${build.id}-epel-9-aarch64`, "aarch64", "skipped"],
+    ]);
+    expect((await s.getBuild(build.id))?.taskIds).toEqual(build.taskIds);
+    expect((await s.getTask(build.taskIds[1] ?? ""))?.reason).toBe("ExclusiveArch: x86_64");
+    expect(await s.listBuildIds({ owner: "alice", project: "hello" })).toEqual([build.id]);
+  });
+
+  it("moves tasks only along allowed transitions and on the expected attempt", async () => {
+    await using s = await store();
+    const { tasks } = await s.createBuild({ owner: "a", project: "p", submittedBy: "a", srpm, chroots: [{ chroot: "fedora-40-x86_64" }] });
+    const id = tasks[0]?.id ?? "";
+    expect(await s.transitionTask(id, "starting", { agent: "v:p:w1", hosts: ["v:p:w1"] }, 0)).toBe("pending");
+    expect(await s.transitionTask(id, "running", {}, 0)).toBe("starting");
+    // A stale signal from another attempt changes nothing.
+    await expect(s.transitionTask(id, "succeeded", {}, 1)).rejects.toMatchObject({ code: "REFUSED_TRANSITION" });
+    await s.transitionTask(id, "succeeded", { endedAt: 5 }, 0);
+    const err = await s.transitionTask(id, "running").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe("REFUSED_TRANSITION");
+    const t = await s.getTask(id);
+    expect([t?.state, t?.agent, t?.hosts, t?.endedAt]).toEqual(["succeeded", "v:p:w1", ["v:p:w1"], 5]);
+  });
+
+  it("keeps a live log that can be followed from any offset", async () => {
+    await using s = await store();
+    const a = await s.appendLog("1-f", 0, ["one", "two"]);
+    await s.appendLog("1-f", 0, ["three"]);
+    expect((await s.readLog("1-f")).flatMap((e) => e.lines)).toEqual(["one", "two", "three"]);
+    expect((await s.readLog("1-f", a)).flatMap((e) => e.lines)).toEqual(["three"]);
+  });
+
+  it("registers workers with a token and can drain and remove them", async () => {
+    await using s = await store();
+    const { token } = await s.addWorker("fedoraproject:copr-worker:w1");
+    expect((await s.authenticateWorker(token))?.name).toBe("fedoraproject:copr-worker:w1");
+    expect((await s.setWorkerDrain("fedoraproject:copr-worker:w1", true)).drain).toBe(true);
+    await s.removeWorker("fedoraproject:copr-worker:w1");
+    expect(await s.authenticateWorker(token)).toBeNull();
+    await expect(s.removeWorker("nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
