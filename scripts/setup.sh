@@ -13,6 +13,8 @@ declare -A wanted=(
   [/usr/bin/rpmbuild]=rpm
   [/usr/bin/createrepo_c]=createrepo-c
   [/usr/sbin/sshd]=openssh-server
+  [/usr/bin/dnf]=dnf
+  [/usr/lib/python3/dist-packages/dnf-plugins/config_manager.py]=dnf-plugins-core
 )
 missing=()
 for path in "${!wanted[@]}"; do
