@@ -2,3 +2,8 @@ export {
   TASK_STATES, FINAL_STATES, COPR_STATUS, MAX_HOSTS_PER_TASK, isFinal, canTransition, deriveBuildState, type TaskState,
 } from "./states.ts";
 export { OWNER_RE, PROJECT_RE, CHROOT_RE, isSafeOwner, isSafeProject, chrootArch, taskId } from "./names.ts";
+export {
+  WORKER_METHODS, DEFAULT_BUILD_TIMEOUT_S, buildArgsSchema, buildResultSchema, cancelArgsSchema, cancelResultSchema,
+  helloArgsSchema, helloResultSchema, type BuildArgs, type BuildResult,
+} from "./workerApi.ts";
+export { workerProof, proofFromHash, proofMatches } from "./workerProof.ts";

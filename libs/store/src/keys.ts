@@ -22,6 +22,12 @@ export function storeKeys(prefix: string) {
     /** zset of build ids by id, one project's */
     projectBuilds: (owner: string, name: string) => `${prefix}project:${owner}/${name}:builds`,
     task: (taskId: string) => `${prefix}task:${taskId}`,
+    /** set of task ids not yet in a final state (Headhunter's recovery starts here) */
+    activeTasks: () => `${prefix}tasks:active`,
+    /** set of task ids an agent was given and has not finished */
+    agentTasks: (agent: string) => `${prefix}agent:${agent}:tasks`,
+    /** stream of a build's task state changes (resumable by entry id) */
+    buildEvents: (id: number) => `${prefix}build:${id}:events`,
     /** stream of a task's live log */
     taskLog: (taskId: string) => `${prefix}log:${taskId}`,
     /** hash of registered workers: name → JSON */

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { canTransition, chrootArch, isSafeOwner, isSafeProject, taskId, TASK_STATES, type TaskState } from "@copr/domain";
+import { canTransition, chrootArch, isFinal, isSafeOwner, isSafeProject, taskId, TASK_STATES, type TaskState } from "@copr/domain";
 import { storeKeys, type StoreKeys } from "./keys.ts";
 import { StoreError } from "./storeErrors.ts";
 import { hashToken, newToken } from "./tokens.ts";
@@ -23,6 +23,7 @@ export interface NewBuild {
 
 /** Moves a task only if it is in an allowed state and (optionally) attempt. Atomic. Values are JSON, as in the task hash. */
 const TRANSITION_LUA = `
+-- KEYS: task, active set, events stream; ARGV: to, allowed from (csv), attempt or '', final (1/0), then field/value pairs
 local cur = redis.call('HGET', KEYS[1], 'state')
 if not cur then return {'NOT_FOUND', ''} end
 local allowed = false
@@ -30,7 +31,10 @@ for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then allowed = true end 
 if not allowed then return {'REFUSED', cur} end
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[3] then return {'REFUSED', cur} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1])
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local id = cjson.decode(redis.call('HGET', KEYS[1], 'id'))
+if ARGV[4] == '1' then redis.call('SREM', KEYS[2], id) else redis.call('SADD', KEYS[2], id) end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'task', id, 'from', cjson.decode(cur), 'to', cjson.decode(ARGV[1]))
 return {'OK', cur}
 `;
 
@@ -47,7 +51,7 @@ export class Store {
     this.keys = storeKeys(options.prefix ?? "copr:");
     this.redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
     this.redis.on("error", () => undefined); // reconnects by itself; callers see failed commands
-    this.redis.defineCommand("coprTransition", { numberOfKeys: 1, lua: TRANSITION_LUA });
+    this.redis.defineCommand("coprTransition", { numberOfKeys: 3, lua: TRANSITION_LUA });
   }
 
   // ---- users and tokens ----
@@ -133,6 +137,9 @@ export class Store {
     multi.hset(this.keys.build(id), "json", JSON.stringify(build));
     for (const t of tasks) multi.hset(this.keys.task(t.id), taskToHash(t));
     multi.rpush(this.keys.buildTasks(id), ...build.taskIds);
+    const active = tasks.filter((t) => t.state === "pending").map((t) => t.id);
+    if (active.length > 0) multi.sadd(this.keys.activeTasks(), ...active);
+    multi.xadd(this.keys.buildEvents(id), "*", "build", String(id), "from", "", "to", "created");
     multi.zadd(this.keys.builds(), id, String(id));
     multi.zadd(this.keys.projectBuilds(input.owner, input.project), id, String(id));
     const results = await multi.exec();
@@ -176,11 +183,44 @@ export class Store {
     for (const [k, v] of Object.entries(taskToHash(fields))) if (k !== "state") flat.push(k, v);
     const [status, previous] = (await (this.redis as unknown as {
       coprTransition(key: string, ...args: string[]): Promise<[string, string]>;
-    }).coprTransition(this.keys.task(id), JSON.stringify(to), from.map((f) => JSON.stringify(f)).join(","), attempt === undefined ? "" : String(attempt), ...flat));
+    }).coprTransition(
+      this.keys.task(id), this.keys.activeTasks(), this.keys.buildEvents(buildIdOf(id)),
+      JSON.stringify(to), from.map((f) => JSON.stringify(f)).join(","), attempt === undefined ? "" : String(attempt), isFinal(to) ? "1" : "0", ...flat,
+    ));
     if (status === "NOT_FOUND") throw new StoreError("NOT_FOUND", `task ${id} does not exist`);
     const prev = JSON.parse(previous) as TaskState;
     if (status !== "OK") throw new StoreError("REFUSED_TRANSITION", `task ${id} is ${prev}${attempt === undefined ? "" : ` (or not on attempt ${attempt})`}; cannot move to ${to}`);
     return prev;
+  }
+
+  /** Ids of every task not in a final state. */
+  async activeTaskIds(): Promise<string[]> {
+    return await this.redis.smembers(this.keys.activeTasks());
+  }
+
+  /** Records which agent runs a task (Headhunter's bookkeeping for lost agents). */
+  async assignTask(agent: string, taskId: string): Promise<void> {
+    await this.redis.sadd(this.keys.agentTasks(agent), taskId);
+  }
+
+  async unassignTask(agent: string, taskId: string): Promise<void> {
+    await this.redis.srem(this.keys.agentTasks(agent), taskId);
+  }
+
+  async agentTaskIds(agent: string): Promise<string[]> {
+    return await this.redis.smembers(this.keys.agentTasks(agent));
+  }
+
+  /** A build's task state changes after `afterId` ("0" = from the start); blocks up to `blockMs` for new ones. */
+  async readBuildEvents(id: number, afterId = "0", blockMs?: number): Promise<{ id: string; task: string; from: string; to: string }[]> {
+    const args: (string | number)[] = blockMs === undefined ? [] : ["BLOCK", blockMs];
+    const res = (await this.redis.xread("COUNT", 1000, ...(args as ["BLOCK", number]), "STREAMS", this.keys.buildEvents(id), afterId));
+    const entries = res?.[0]?.[1] ?? [];
+    return entries.map(([entryId, kv]) => {
+      const m = new Map<string, string>();
+      for (let i = 0; i + 1 < kv.length; i += 2) m.set(kv[i] ?? "", kv[i + 1] ?? "");
+      return { id: entryId, task: m.get("task") ?? "", from: m.get("from") ?? "", to: m.get("to") ?? "" };
+    });
   }
 
   // ---- live logs ----
@@ -264,4 +304,9 @@ function taskFromHash(h: Record<string, string>): Task {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(h)) o[k] = JSON.parse(v) as unknown;
   return o as unknown as Task;
+}
+
+/** Task ids are `<build id>-<chroot>`. */
+function buildIdOf(taskId: string): number {
+  return Number(taskId.slice(0, taskId.indexOf("-")));
 }

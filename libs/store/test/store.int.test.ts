@@ -42,6 +42,7 @@ describe("store", () => {
     expect((await s.getBuild(build.id))?.taskIds).toEqual(build.taskIds);
     expect((await s.getTask(build.taskIds[1] ?? ""))?.reason).toBe("ExclusiveArch: x86_64");
     expect(await s.listBuildIds({ owner: "alice", project: "hello" })).toEqual([build.id]);
+    expect(await s.activeTaskIds()).toEqual([`${build.id}-fedora-40-x86_64`]);
   });
 
   it("moves tasks only along allowed transitions and on the expected attempt", async () => {
@@ -58,6 +59,13 @@ describe("store", () => {
     expect((err as StoreError).code).toBe("REFUSED_TRANSITION");
     const t = await s.getTask(id);
     expect([t?.state, t?.agent, t?.hosts, t?.endedAt]).toEqual(["succeeded", "v:p:w1", ["v:p:w1"], 5]);
+    // Final tasks leave the active set; every move is an event of the build.
+    expect(await s.activeTaskIds()).toEqual([]);
+    const events = await s.readBuildEvents(tasks[0]?.buildId ?? 0);
+    expect(events.map((e) => e.to)).toEqual(["created", "starting", "running", "succeeded"]);
+    expect(events[1]).toMatchObject({ task: id, from: "pending", to: "starting" });
+    const last = events[2]?.id ?? "0";
+    expect((await s.readBuildEvents(tasks[0]?.buildId ?? 0, last)).map((e) => e.to)).toEqual(["succeeded"]);
   });
 
   it("keeps a live log that can be followed from any offset", async () => {

@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/**
+ * The contract between Headhunter (console) and workers (agents): method
+ * names and argument/result schemas, validated on both sides.
+ */
+export const WORKER_METHODS = { build: "build", cancel: "cancel", status: "status", hello: "hello" } as const;
+
+/** Default build timeout, seconds (5 h, as Copr). */
+export const DEFAULT_BUILD_TIMEOUT_S = 5 * 3600;
+
+export const buildArgsSchema = z.object({
+  task_id: z.string().regex(/^\d+-[a-z0-9._-]+$/),
+  attempt: z.number().int().min(0),
+  build_id: z.number().int().positive(),
+  owner: z.string().min(1),
+  project: z.string().min(1),
+  chroot: z.string().min(1),
+  arch: z.string().min(1),
+  pkg_name: z.string().min(1),
+  /** copr-web URL of the SRPM; the worker authenticates with its token. */
+  srpm_url: z.url(),
+  srpm_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Where results go: copr-web's upload endpoint for this task and attempt. */
+  results_url: z.url(),
+  timeout_s: z.number().int().positive().default(DEFAULT_BUILD_TIMEOUT_S),
+});
+export type BuildArgs = z.output<typeof buildArgsSchema>;
+
+export const buildResultSchema = z.object({
+  accepted: z.literal(true),
+  /** builder host that runs it */
+  host: z.string(),
+  /** true when this task and attempt was already running here (a repeated request) */
+  already_running: z.boolean(),
+});
+export type BuildResult = z.output<typeof buildResultSchema>;
+
+export const cancelArgsSchema = z.object({ task_id: z.string().min(1), attempt: z.number().int().min(0) });
+export const cancelResultSchema = z.object({ canceled: z.boolean() });
+
+/**
+ * Proof that an agent holds the worker token `copr worker add` issued,
+ * without the token crossing the bus: HMAC-SHA256 keyed with sha256(token)
+ * (which is what the store keeps) over a fresh nonce.
+ */
+export const helloArgsSchema = z.object({ nonce: z.string().min(16) });
+export const helloResultSchema = z.object({ proof: z.string().regex(/^[0-9a-f]{64}$/) });
