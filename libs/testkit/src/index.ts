@@ -3,3 +3,4 @@ export { RedisInstance } from "./redis.ts";
 export { freePort } from "./ports.ts";
 export { busNamespace, redisNamespace, type SharedServices, type BusNamespace, type RedisNamespace } from "./namespace.ts";
 export { ManagementClient } from "./management.ts";
+export { rpmbuild } from "./rpmbuild.ts";

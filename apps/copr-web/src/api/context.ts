@@ -1,0 +1,32 @@
+import type { IncomingMessage } from "node:http";
+import type { Store, User } from "@copr/store";
+import type { TaskQueues } from "@copr/queue";
+import type { WebConfig } from "../config.ts";
+
+/** What every request handler may use. */
+export interface WebDeps {
+  config: WebConfig;
+  store: Store;
+  queues: TaskQueues;
+  /** Absolute directory of stored SRPMs. */
+  srpmDir: string;
+  /** Absolute root of published results. */
+  resultsDir: string;
+}
+
+export interface ApiContext extends WebDeps {
+  user: User | null;
+}
+
+/** The bearer token of a request, if any. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  if (h === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
+}
+
+export async function userFromRequest(deps: WebDeps, req: IncomingMessage): Promise<User | null> {
+  const token = bearerToken(req);
+  return token === undefined ? null : await deps.store.authenticate(token);
+}

@@ -1,0 +1,80 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { OWNER_RE, PROJECT_RE } from "@copr/domain";
+import { buildView } from "../builds/buildView.ts";
+import { adminProcedure, authedProcedure, publicProcedure, router } from "./trpc.ts";
+
+const owner = z.string().regex(OWNER_RE, "owner: letters, digits, _ and -");
+const projectName = z.string().regex(PROJECT_RE, "project: letters, digits, ., _, + and -");
+const agentName = z.string().regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/, "worker name: vendor:product:instance");
+
+export const appRouter = router({
+  whoami: authedProcedure.query(({ ctx }) => ({ name: ctx.user.name, admin: ctx.user.admin })),
+
+  chroots: publicProcedure.query(({ ctx }) => ctx.config.chroots),
+
+  projects: router({
+    create: authedProcedure
+      .input(z.object({ name: projectName, chroots: z.array(z.string()).min(1, "give at least one chroot") }))
+      .mutation(async ({ ctx, input }) => {
+        const unknown = input.chroots.filter((c) => !ctx.config.chroots.includes(c));
+        if (unknown.length > 0) {
+          throw new TRPCError({ code: "BAD_REQUEST", message: `unknown chroot ${unknown.join(", ")}; this server offers: ${ctx.config.chroots.join(", ")}` });
+        }
+        return await ctx.store.createProject(ctx.user.name, input.name, input.chroots);
+      }),
+    get: publicProcedure.input(z.object({ owner, name: projectName })).query(async ({ ctx, input }) => {
+      const p = await ctx.store.getProject(input.owner, input.name);
+      if (p === null) throw new TRPCError({ code: "NOT_FOUND", message: `no project ${input.owner}/${input.name}` });
+      return p;
+    }),
+    list: publicProcedure.query(({ ctx }) => ctx.store.listProjects()),
+  }),
+
+  builds: router({
+    get: publicProcedure.input(z.object({ id: z.number().int().positive() })).query(async ({ ctx, input }) => {
+      const v = await buildView(ctx.store, input.id);
+      if (v === null) throw new TRPCError({ code: "NOT_FOUND", message: `no build ${input.id}` });
+      return v;
+    }),
+    list: publicProcedure
+      .input(z.object({ owner: owner.optional(), project: projectName.optional(), limit: z.number().int().min(1).max(500).default(50) }))
+      .query(async ({ ctx, input }) => {
+        const ids = await ctx.store.listBuildIds(input);
+        const views = await Promise.all(ids.map((id) => buildView(ctx.store, id)));
+        return views.filter((v) => v !== null);
+      }),
+    cancel: authedProcedure.input(z.object({ id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+      const b = await ctx.store.getBuild(input.id);
+      if (b === null) throw new TRPCError({ code: "NOT_FOUND", message: `no build ${input.id}` });
+      if (b.owner !== ctx.user.name && !ctx.user.admin) {
+        throw new TRPCError({ code: "FORBIDDEN", message: `build ${input.id} belongs to ${b.owner}; only the owner or an admin may cancel it` });
+      }
+      await ctx.queues.control({ kind: "cancel-build", buildId: input.id, by: ctx.user.name });
+      return { requested: true };
+    }),
+    log: publicProcedure
+      .input(z.object({ taskId: z.string().regex(/^\d+-[a-z0-9._-]+$/), after: z.string().default("0") }))
+      .query(({ ctx, input }) => ctx.store.readLog(input.taskId, input.after)),
+  }),
+
+  workers: router({
+    add: adminProcedure.input(z.object({ name: agentName })).mutation(async ({ ctx, input }) => {
+      const { worker, token } = await ctx.store.addWorker(input.name);
+      return { name: worker.name, token };
+    }),
+    list: publicProcedure.query(async ({ ctx }) =>
+      (await ctx.store.listWorkers()).map((w) => ({ name: w.name, drain: w.drain, addedAt: w.addedAt })),
+    ),
+    drain: adminProcedure.input(z.object({ name: agentName, drain: z.boolean() })).mutation(async ({ ctx, input }) => {
+      const w = await ctx.store.setWorkerDrain(input.name, input.drain);
+      return { name: w.name, drain: w.drain };
+    }),
+    remove: adminProcedure.input(z.object({ name: agentName })).mutation(async ({ ctx, input }) => {
+      await ctx.store.removeWorker(input.name);
+      return { removed: input.name };
+    }),
+  }),
+});
+
+export type AppRouter = typeof appRouter;

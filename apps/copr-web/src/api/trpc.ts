@@ -1,0 +1,31 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { StoreError } from "@copr/store";
+import type { ApiContext } from "./context.ts";
+
+const t = initTRPC.context<ApiContext>().create();
+
+/** Store errors become tRPC errors once, here at the edge. */
+const storeErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof StoreError) {
+    const e = result.error.cause;
+    const code = e.code === "EXISTS" ? "CONFLICT" : e.code === "NOT_FOUND" ? "NOT_FOUND" : "BAD_REQUEST";
+    throw new TRPCError({ code, message: e.message, cause: e });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure.use(storeErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.user === null) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "this needs an API token: create one with `copr-web admin create-user NAME` and put it in ~/.config/copr" });
+  }
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.user.admin) throw new TRPCError({ code: "FORBIDDEN", message: `${ctx.user.name} is not an admin` });
+  return next();
+});

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { loadEnvConfig } from "@copr/config";
+
+const DEFAULT_CHROOTS = "fedora-40-x86_64,fedora-40-aarch64,fedora-41-x86_64,fedora-41-aarch64,fedora-rawhide-x86_64,epel-9-x86_64,epel-9-aarch64";
+
+const schema = z.object({
+  host: z.string().default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** URL users and workers reach this server at (for .repo files and links). */
+  publicUrl: z.url().optional(),
+  redisUrl: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  redisPrefix: z.string().default("copr:"),
+  /** Uploaded SRPMs and published results live under this directory. */
+  dataDir: z.string().default("/var/lib/copr"),
+  /** Largest accepted SRPM, MiB. */
+  maxSrpmMiB: z.coerce.number().int().min(1).max(10_240).default(500),
+  /** Chroots projects may use. */
+  chroots: z.string().default(DEFAULT_CHROOTS).transform((s) => s.split(",").map((c) => c.trim()).filter((c) => c !== "")),
+});
+
+export type WebConfig = Readonly<z.output<typeof schema>>;
+
+export function loadWebConfig(env: Readonly<Record<string, string | undefined>> = process.env): WebConfig {
+  return loadEnvConfig("copr-web", schema, {
+    host: { env: "COPR_WEB_HOST", help: "listen address, default 127.0.0.1" },
+    port: { env: "COPR_WEB_PORT", help: "listen port, default 8080 (0 = any free port)" },
+    publicUrl: { env: "COPR_WEB_PUBLIC_URL", help: "URL users and workers use, default http://HOST:PORT" },
+    redisUrl: { env: "COPR_REDIS_URL", help: "Redis URL, default redis://127.0.0.1:6379" },
+    redisPrefix: { env: "COPR_REDIS_PREFIX", help: "Redis key prefix, default copr:" },
+    dataDir: { env: "COPR_WEB_DATA_DIR", help: "directory for SRPMs and results, default /var/lib/copr" },
+    maxSrpmMiB: { env: "COPR_WEB_MAX_SRPM_MIB", help: "largest SRPM accepted, MiB, default 500" },
+    chroots: { env: "COPR_WEB_CHROOTS", help: `comma-separated chroots projects may use, default ${DEFAULT_CHROOTS}` },
+  }, env);
+}

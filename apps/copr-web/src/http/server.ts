@@ -1,0 +1,87 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { appRouter } from "../api/router.ts";
+import { bearerToken, userFromRequest, type WebDeps } from "../api/context.ts";
+import { submitBuild } from "../builds/submitBuild.ts";
+import { HttpError, sendError, sendJson } from "./respond.ts";
+
+type Route = (deps: WebDeps, req: IncomingMessage, res: ServerResponse, match: RegExpExecArray) => Promise<void>;
+
+const routes: { method: string; path: RegExp; handler: Route }[] = [
+  { method: "GET", path: /^\/healthz$/, handler: (_d, _q, res) => Promise.resolve(sendJson(res, 200, { ok: true })) },
+  {
+    // Upload an SRPM as the request body: the streaming part tRPC does not do.
+    method: "POST",
+    path: /^\/api\/projects\/([^/]+)\/([^/]+)\/builds$/,
+    handler: async (deps, req, res, m) => {
+      const user = await userFromRequest(deps, req);
+      if (user === null) throw new HttpError(401, "UNAUTHORIZED", "uploading needs an API token (Authorization: Bearer …)");
+      const url = new URL(req.url ?? "/", "http://x");
+      const view = await submitBuild(deps, user, req, {
+        owner: decodeURIComponent(m[1] ?? ""),
+        project: decodeURIComponent(m[2] ?? ""),
+        chroots: url.searchParams.getAll("chroot"),
+      });
+      sendJson(res, 201, view);
+    },
+  },
+  {
+    // Workers fetch the SRPM of a build, with its checksum.
+    method: "GET",
+    path: /^\/api\/srpm\/(\d+)$/,
+    handler: async (deps, req, res, m) => {
+      const token = bearerToken(req);
+      const worker = token === undefined ? null : await deps.store.authenticateWorker(token);
+      if (worker === null) throw new HttpError(401, "UNAUTHORIZED", "SRPM downloads need a worker token");
+      const build = await deps.store.getBuild(Number(m[1]));
+      if (build === null) throw new HttpError(404, "NOT_FOUND", `no build ${m[1]}`);
+      const path = join(deps.srpmDir, build.srpm.file);
+      const { size } = await stat(path);
+      res.writeHead(200, {
+        "content-type": "application/x-rpm",
+        "content-length": size,
+        "x-checksum-sha256": build.srpm.sha256,
+        "content-disposition": `attachment; filename="${build.srpm.name}-${build.srpm.version}-${build.srpm.release}.src.rpm"`,
+      });
+      await new Promise<void>((resolve, reject) => createReadStream(path).on("error", reject).on("end", resolve).pipe(res));
+    },
+  },
+];
+
+/** The copr-web HTTP server: tRPC under /trpc, plain HTTP for uploads and downloads. */
+export function createWebServer(deps: WebDeps): Server {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    createContext: async ({ req }) => ({ ...deps, user: await userFromRequest(deps, req) }),
+  });
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path.startsWith("/trpc/")) {
+      trpc(req, res);
+      return;
+    }
+    for (const route of routes) {
+      const match = route.path.exec(path);
+      if (match === null) continue;
+      if (req.method !== route.method) {
+        sendError(res, 405, "METHOD_NOT_ALLOWED", `${path} takes ${route.method}`);
+        return;
+      }
+      route.handler(deps, req, res, match).catch((error: unknown) => {
+        if (error instanceof HttpError) sendError(res, error.status, error.code, error.message);
+        else {
+          process.stderr.write(`copr-web: ${req.method} ${path}: ${error instanceof Error ? error.stack : String(error)}\n`);
+          sendError(res, 500, "INTERNAL", "internal error; see the server log");
+        }
+        // Do not read the rest of a refused upload.
+        req.resume();
+      });
+      return;
+    }
+    sendError(res, 404, "NOT_FOUND", `nothing at ${path}`);
+  });
+}

@@ -1,0 +1,51 @@
+import { mkdir } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { Redis } from "ioredis";
+import { TaskQueues } from "@copr/queue";
+import { Store } from "@copr/store";
+import type { WebConfig } from "./config.ts";
+import { createWebServer } from "./http/server.ts";
+
+/** A running copr-web: HTTP server, store and queues. `close()` is safe twice. */
+export interface CoprWeb {
+  url: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function startWeb(config: WebConfig): Promise<CoprWeb> {
+  const dataDir = resolve(config.dataDir);
+  const srpmDir = join(dataDir, "srpms");
+  const resultsDir = join(dataDir, "results");
+  await mkdir(srpmDir, { recursive: true });
+  await mkdir(resultsDir, { recursive: true });
+  const store = new Store({ url: config.redisUrl, prefix: config.redisPrefix });
+  const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  queueRedis.on("error", () => undefined);
+  const queues = new TaskQueues({ connection: queueRedis, prefix: store.keys.bullPrefix() });
+  const server = createWebServer({ config, store, queues, srpmDir, resultsDir });
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(config.port, config.host, () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = config.publicUrl ?? `http://${config.host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    store,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((ok) => {
+          server.close(() => ok());
+          server.closeAllConnections();
+        });
+        await queues.close();
+        queueRedis.disconnect();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import { redisNamespace } from "@copr/testkit";
+import { loadWebConfig } from "../src/config.ts";
+import { startWeb } from "../src/web.ts";
+import type { AppRouter } from "../src/api/router.ts";
+
+/** A copr-web on a free port, its own Redis prefix and data dir, with user alice (and admin root). */
+export async function webFixture() {
+  const ns = await redisNamespace(inject("services"));
+  const dataDir = await mkdtemp(join(tmpdir(), "copr-web-"));
+  const web = await startWeb(loadWebConfig({
+    COPR_WEB_PORT: "0", COPR_REDIS_URL: ns.url, COPR_REDIS_PREFIX: ns.keyPrefix, COPR_WEB_DATA_DIR: dataDir,
+    COPR_WEB_MAX_SRPM_MIB: "2",
+  }));
+  const alice = await web.store.createUser("alice");
+  const root = await web.store.createUser("root", true);
+  const client = (token?: string) =>
+    createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${web.url}/trpc`, headers: () => (token === undefined ? {} : { authorization: `Bearer ${token}` }) })],
+    });
+  return {
+    web, dataDir, keyPrefix: ns.keyPrefix,
+    aliceToken: alice.token, rootToken: root.token,
+    client, alice: client(alice.token), root: client(root.token), anonymous: client(),
+    async upload(token: string | undefined, owner: string, project: string, body: Buffer, chroots: string[] = []) {
+      const qs = chroots.map((c) => `chroot=${encodeURIComponent(c)}`).join("&");
+      return await fetch(`${web.url}/api/projects/${owner}/${project}/builds${qs === "" ? "" : `?${qs}`}`, {
+        method: "POST",
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/x-rpm" },
+        body,
+      });
+    },
+    async [Symbol.asyncDispose]() {
+      await web.close();
+      await ns[Symbol.asyncDispose]();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { rpmbuild } from "@copr/testkit";
+import { webFixture } from "./fixtures.ts";
+
+const spec = (extra = "") => `Name: hello
+Version: 1.0
+Release: 1
+Summary: test
+License: MIT
+BuildArch: noarch
+${extra}
+%description
+test
+%files
+`;
+
+async function queued(f: Awaited<ReturnType<typeof webFixture>>): Promise<string[]> {
+  return await f.web.store.redis.keys(`${f.keyPrefix}bull:tasks-*:*[0-9]@[0-9]*`);
+}
+
+describe("copr-web: submitting an SRPM", () => {
+  it("stores the build, one task per chroot, and queues them before answering 201", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64", "epel-9-aarch64"] });
+    const srpm = await readFile(await rpmbuild(spec()));
+    const res = await f.upload(f.aliceToken, "alice", "hello", srpm);
+    expect(res.status).toBe(201);
+    const view = (await res.json()) as { build: { id: number; srpm: { name: string; version: string } }; tasks: { chroot: string; state: string }[]; state: string };
+    expect(view.build.srpm).toMatchObject({ name: "hello", version: "1.0" });
+    expect(view.tasks.map((t) => [t.chroot, t.state])).toEqual([["fedora-40-x86_64", "pending"], ["epel-9-aarch64", "pending"]]);
+    expect(view.state).toBe("pending");
+    expect((await queued(f)).length).toBe(2);
+    const again = await f.anonymous.builds.get.query({ id: view.build.id });
+    expect(again.tasks).toHaveLength(2);
+  });
+
+  it("skips chroots the spec's ExclusiveArch rules out, with the reason", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64", "fedora-40-aarch64"] });
+    const srpm = await readFile(await rpmbuild(spec().replace("BuildArch: noarch", "ExclusiveArch: x86_64")));
+    const res = await f.upload(f.aliceToken, "alice", "hello", srpm);
+    const view = (await res.json()) as { tasks: { chroot: string; state: string; reason: string | null }[] };
+    expect(view.tasks.find((t) => t.chroot === "fedora-40-aarch64")).toMatchObject({ state: "skipped" });
+    expect(view.tasks.find((t) => t.chroot === "fedora-40-aarch64")?.reason).toMatch(/ExclusiveArch/);
+    expect((await queued(f)).length).toBe(1);
+  });
+
+  it("refuses a non-RPM, a binary RPM, a truncated SRPM and an oversized file with a clear 4xx, leaving nothing behind", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const srpm = await readFile(await rpmbuild(spec()));
+    const binary = await readFile(await rpmbuild(spec(), "-bb"));
+    const cases: [string, Buffer, number, string][] = [
+      ["text", Buffer.from("#!/bin/sh\necho not an rpm\n".repeat(20)), 422, "NOT_RPM"],
+      ["binary", binary, 422, "NOT_SOURCE"],
+      ["truncated", srpm.subarray(0, 300), 422, "TRUNCATED"],
+      ["empty", Buffer.alloc(0), 400, "EMPTY"],
+      ["too large", Buffer.alloc(3 * 1024 * 1024, 1), 413, "TOO_LARGE"],
+    ];
+    for (const [what, body, status, code] of cases) {
+      const res = await f.upload(f.aliceToken, "alice", "hello", body);
+      const json = (await res.json()) as { error: { code: string; message: string } };
+      expect([what, res.status, json.error.code]).toEqual([what, status, code]);
+      expect(json.error.message.length).toBeGreaterThan(10);
+    }
+    expect(await f.web.store.listBuildIds()).toEqual([]);
+    expect(await queued(f)).toEqual([]);
+    expect(await readdir(join(f.dataDir, "srpms"))).toEqual([]);
+  });
+
+  it("needs a token, the owner's project and a known chroot", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const srpm = await readFile(await rpmbuild(spec()));
+    expect((await f.upload(undefined, "alice", "hello", srpm)).status).toBe(401);
+    expect((await f.upload(f.aliceToken, "alice", "nope", srpm)).status).toBe(404);
+    expect((await f.upload(f.aliceToken, "alice", "hello", srpm, ["epel-9-s390x"])).status).toBe(400);
+    const bob = await f.web.store.createUser("bob");
+    expect((await f.upload(bob.token, "alice", "hello", srpm)).status).toBe(403);
+    await expect(f.alice.projects.create.mutate({ name: "x", chroots: ["plan9-1-mips"] })).rejects.toThrow(/unknown chroot/);
+    await expect(f.anonymous.projects.create.mutate({ name: "x", chroots: ["fedora-40-x86_64"] })).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+    expect(await f.web.store.listBuildIds()).toEqual([]);
+  });
+
+  it("lets only admins manage workers, and only owners or admins cancel", async () => {
+    await using f = await webFixture();
+    await expect(f.alice.workers.add.mutate({ name: "fedoraproject:copr-worker:w1" })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+    const { token } = await f.root.workers.add.mutate({ name: "fedoraproject:copr-worker:w1" });
+    expect(token).toMatch(/^copr_w_/);
+    expect((await f.anonymous.workers.list.query()).map((w) => w.name)).toEqual(["fedoraproject:copr-worker:w1"]);
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const res = await f.upload(f.aliceToken, "alice", "hello", await readFile(await rpmbuild(spec())));
+    const { build } = (await res.json()) as { build: { id: number } };
+    const bob = await f.web.store.createUser("bob");
+    const bobClient = f.client(bob.token);
+    await expect(bobClient.builds.cancel.mutate({ id: build.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+    await expect(f.alice.builds.cancel.mutate({ id: build.id })).resolves.toEqual({ requested: true });
+    // The SRPM download is for workers only.
+    expect((await fetch(`${f.web.url}/api/srpm/${build.id}`, { headers: { authorization: `Bearer ${f.aliceToken}` } })).status).toBe(401);
+    const dl = await fetch(`${f.web.url}/api/srpm/${build.id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(dl.status).toBe(200);
+    expect(dl.headers.get("x-checksum-sha256")).toMatch(/^[0-9a-f]{64}$/);
+    await writeFile(join(f.dataDir, "dl.rpm"), Buffer.from(await dl.arrayBuffer()));
+  });
+});
