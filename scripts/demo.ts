@@ -4,13 +4,14 @@
  * Starts a private RabbitMQ (configured from infra/rabbitmq) and Redis (from
  * infra/redis) on free loopback ports, then Headhunter and one worker as
  * separate processes. Headhunter discovers the worker from its heartbeat and
- * checks it with an RPC `ping` over the bus. Runs until Ctrl-C, then stops
+ * checks its worker token with an RPC `hello` over the bus. Runs until Ctrl-C, then stops
  * everything it started. `--once` exits after the first successful check.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { Store } from "../libs/store/src/index.ts";
 import { RabbitMqInstance, RedisInstance } from "../libs/testkit/src/index.ts";
 import { repoRoot, tmpRoot } from "../libs/testkit/src/paths.ts";
 
@@ -90,16 +91,21 @@ async function main(): Promise<void> {
   });
 
   const workerName = "fedoraproject:copr-worker:demo1";
+  // What `copr worker add` does: register the worker and issue its token.
+  const store = new Store({ url: redis.url });
+  const { token: workerToken } = await store.addWorker(workerName);
+  await store.close();
   let readyResolve: (rtt: string) => void = () => undefined;
   const ready = new Promise<string>((r) => (readyResolve = r));
-  startApp("headhunter", "apps/headhunter/src/main.ts", bus("headhunter"), (line) => {
-    if (line.includes("ping ok") && line.includes(workerName)) {
-      readyResolve(/"rttMs":([\d.]+)/.exec(line)?.[1] ?? "?");
-    }
+  const redisUrl = redis.url;
+  const t0 = Date.now();
+  startApp("headhunter", "apps/headhunter/src/main.ts", { ...bus("headhunter"), COPR_REDIS_URL: redisUrl }, (line) => {
+    if (line.includes("token ok, ready") && line.includes(workerName)) readyResolve(String(Date.now() - t0));
   });
   startApp("worker", "apps/worker/src/main.ts", {
     ...bus("worker"),
     COPR_WORKER_NAME: workerName,
+    COPR_WORKER_TOKEN: workerToken,
     COPR_WORKER_STATE_DIR: mkdtempSync(join(tmpRoot, "demo-worker-")),
     COPR_WORKER_ARCHES: "x86_64,noarch",
     COPR_WORKER_HEARTBEAT_MS: "2000",
@@ -114,7 +120,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       "",
-      `demo: Headhunter found ${workerName} by its heartbeat and called it over the bus: ping ok in ${rtt} ms.`,
+      `demo: Headhunter found ${workerName} by its heartbeat and checked its token over the bus (${rtt} ms after start).`,
       `demo: watch the bus in RabbitMQ's web UI: http://127.0.0.1:${b.managementPort}/  (user copr-admin, password ${b.passwords["copr-admin"]})`,
       once ? "demo: --once given, stopping." : "demo: running; press Ctrl-C to stop everything.",
       "",

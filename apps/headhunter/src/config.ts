@@ -3,8 +3,12 @@ import { busEnvSchema, busEnvSettings, loadEnvConfig } from "@copr/config";
 
 const schema = busEnvSchema.extend({
   busUser: z.string().default("headhunter"),
-  /** Timeout of the check call made to each agent that appears, ms. */
-  agentCheckTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(5000),
+  redisUrl: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  redisPrefix: z.string().default("copr:"),
+  /** copr-web's URL as workers reach it. */
+  webUrl: z.url().default("http://127.0.0.1:8080"),
+  /** Timeout of the token check and build handover calls to agents, ms. */
+  callTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Heartbeat intervals without news before an agent is lost. */
   missedIntervals: z.coerce.number().int().min(2).max(100).default(3),
 });
@@ -16,7 +20,10 @@ export function loadHeadhunterConfig(env: Readonly<Record<string, string | undef
   return loadEnvConfig("headhunter", schema, {
     ...busEnvSettings,
     busUser: { env: "COPR_BUS_USER", help: "broker user, default headhunter" },
-    agentCheckTimeoutMs: { env: "COPR_HEADHUNTER_AGENT_CHECK_TIMEOUT_MS", help: "timeout of the check call to a new agent, ms, default 5000" },
+    redisUrl: { env: "COPR_REDIS_URL", help: "Redis URL, default redis://127.0.0.1:6379" },
+    redisPrefix: { env: "COPR_REDIS_PREFIX", help: "Redis key prefix, default copr:" },
+    webUrl: { env: "COPR_WEB_URL", help: "copr-web URL as workers reach it, default http://127.0.0.1:8080" },
+    callTimeoutMs: { env: "COPR_HEADHUNTER_CALL_TIMEOUT_MS", help: "timeout of check and handover calls, ms, default 10000" },
     missedIntervals: { env: "COPR_HEADHUNTER_MISSED_INTERVALS", help: "missed heartbeat intervals before an agent is lost, default 3" },
   }, env);
 }

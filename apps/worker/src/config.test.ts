@@ -17,7 +17,7 @@ describe("worker configuration", () => {
   });
 
   it("applies defaults, parses lists and numbers, and freezes the result", () => {
-    const c = loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_ARCHES: "x86_64, aarch64", COPR_WORKER_SLOTS: "4", COPR_WORKER_NAME: "acme:copr-worker:w7" });
+    const c = loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_TOKEN: "copr_w_x", COPR_WORKER_ARCHES: "x86_64, aarch64", COPR_WORKER_SLOTS: "4", COPR_WORKER_NAME: "acme:copr-worker:w7" });
     expect(c.busUser).toBe("worker");
     expect(c.busPort).toBe(5672);
     expect(c.arches).toEqual(["x86_64", "aarch64"]);
@@ -26,6 +26,6 @@ describe("worker configuration", () => {
   });
 
   it("refuses an agent name that is not vendor:product:instance", () => {
-    expect(() => loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_NAME: "w1.example.com" })).toThrow(/COPR_WORKER_NAME/);
+    expect(() => loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_TOKEN: "copr_w_x", COPR_WORKER_NAME: "w1.example.com" })).toThrow(/COPR_WORKER_NAME/);
   });
 });

@@ -19,7 +19,7 @@ runService("copr-worker", log, async () => {
     capabilities: { arches: config.arches },
     slots: () => ({ total: config.slots, used: 0 }),
   });
-  registerBaseMethods(agent, { startedAt: Date.now(), arches: config.arches, slots: config.slots });
+  registerBaseMethods(agent, { token: config.token, startedAt: Date.now(), arches: config.arches, slots: config.slots });
   log.info({ agent: agent.name, epoch, arches: config.arches, slots: config.slots }, "worker agent ready");
   return {
     async close() {

@@ -1,51 +1,94 @@
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { AgentInfo, BusLogger, Console } from "@copr/bus";
+import { WORKER_METHODS, helloResultSchema, proofFromHash, proofMatches } from "@copr/domain";
+import type { Store } from "@copr/store";
+import type { AgentPool } from "./agentPool.ts";
 
 export interface AgentWatchEvents {
-  /** An agent answered its check call: it may be given work. */
-  ready: [agent: AgentInfo, rttMs: number];
-  /** An agent did not answer its check call. */
-  unhealthy: [agent: AgentInfo, error: Error];
-  lost: [agent: AgentInfo];
+  /** An agent proved its worker token: it may be given work. */
+  ready: [agent: AgentInfo];
+  /** An agent is not registered, is removed, or failed the token check; it gets no work. */
+  refused: [agent: AgentInfo, reason: string];
+  /** An agent's tasks must be retried elsewhere: it was lost or restarted. */
+  gone: [agent: string, taskIds: string[], reason: string];
 }
 
 /**
- * Follows the console's agent registry: every agent that appears (or
- * restarts with a new epoch) is checked with a `ping` call before it counts
- * as ready; lost agents are reported.
+ * Follows the console's agent registry. Every agent that appears (or
+ * restarts) must prove it holds the token `copr worker add` issued for its
+ * name before it joins the pool; unknown agents never get work.
  */
 export class AgentWatch extends EventEmitter<AgentWatchEvents> {
   readonly #console: Console;
+  readonly #store: Store;
+  readonly #pool: AgentPool;
   readonly #log: BusLogger;
   readonly #timeoutMs: number;
+  readonly #refused = new Set<string>();
 
-  constructor(console: Console, log: BusLogger, timeoutMs: number) {
+  constructor(deps: { console: Console; store: Store; pool: AgentPool; log: BusLogger; timeoutMs: number }) {
     super();
-    this.#console = console;
-    this.#log = log;
-    this.#timeoutMs = timeoutMs;
-    console.agents.on("added", (a) => void this.#check(a, "appeared"));
-    console.agents.on("restarted", (a, previous) => {
+    this.#console = deps.console;
+    this.#store = deps.store;
+    this.#pool = deps.pool;
+    this.#log = deps.log;
+    this.#timeoutMs = deps.timeoutMs;
+    const agents = deps.console.agents;
+    agents.on("added", (a) => void this.#check(a, "appeared"));
+    agents.on("restarted", (a, previous) => {
       this.#log.warn({ agent: a.name, epoch: a.epoch, previousEpoch: previous }, "agent restarted; its running work is gone");
-      void this.#check(a, "restarted");
+      void this.#gone(a.name, `${a.name} restarted`).then(() => this.#check(a, "restarted"));
     });
-    console.agents.on("lost", (a) => {
+    agents.on("updated", (a) => void this.#refresh(a));
+    agents.on("lost", (a) => {
       this.#log.warn({ agent: a.name, epoch: a.epoch, lastSeen: new Date(a.lastSeen).toISOString() }, "agent lost: no heartbeat");
-      this.emit("lost", a);
+      void this.#gone(a.name, `${a.name} stopped answering (no heartbeat for ${3 * a.heartbeatIntervalMs} ms)`);
     });
   }
 
   async #check(agent: AgentInfo, why: string): Promise<void> {
-    const t0 = performance.now();
     try {
-      await this.#console.call(agent.name, "ping", { sent_at: Date.now() }, { timeoutMs: this.#timeoutMs });
-      const rttMs = Math.round((performance.now() - t0) * 100) / 100;
-      this.#log.info({ agent: agent.name, epoch: agent.epoch, capabilities: agent.capabilities, rttMs }, `agent ${why}: ping ok`);
-      this.emit("ready", agent, rttMs);
+      const worker = await this.#store.getWorker(agent.name);
+      if (worker === null) return this.#refuse(agent, "not registered (copr worker add NAME)");
+      const nonce = randomBytes(24).toString("hex");
+      const reply = helloResultSchema.parse(await this.#console.call(agent.name, WORKER_METHODS.hello, { nonce }, { timeoutMs: this.#timeoutMs }));
+      if (!proofMatches(proofFromHash(worker.tokenSha256, nonce), reply.proof)) return this.#refuse(agent, "wrong worker token");
+      this.#refused.delete(agent.name);
+      const tasks = await this.#store.agentTaskIds(agent.name);
+      this.#pool.add(agent, worker.drain, tasks);
+      this.#log.info({ agent: agent.name, epoch: agent.epoch, capabilities: agent.capabilities, slots: agent.slots, drain: worker.drain }, `agent ${why}: token ok, ready`);
+      this.emit("ready", agent);
     } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      this.#log.warn({ agent: agent.name, err: err.message }, `agent ${why}: ping failed`);
-      this.emit("unhealthy", agent, err);
+      this.#refuse(agent, `check failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  #refuse(agent: AgentInfo, reason: string): void {
+    if (!this.#refused.has(agent.name)) this.#log.warn({ agent: agent.name, reason }, "agent gets no work");
+    this.#refused.add(agent.name);
+    this.emit("refused", agent, reason);
+  }
+
+  async #refresh(agent: AgentInfo): Promise<void> {
+    if (!this.#pool.has(agent.name)) {
+      // A refused agent is checked again when it is (re)registered.
+      if (this.#refused.has(agent.name) && (await this.#store.getWorker(agent.name)) !== null) await this.#check(agent, "registered");
+      return;
+    }
+    const worker = await this.#store.getWorker(agent.name);
+    if (worker === null) {
+      this.#log.warn({ agent: agent.name }, "agent was removed from the registered workers");
+      await this.#gone(agent.name, `${agent.name} was removed`);
+      this.#refused.add(agent.name);
+      return;
+    }
+    this.#pool.update(agent, worker.drain);
+  }
+
+  async #gone(name: string, reason: string): Promise<void> {
+    this.#pool.remove(name);
+    const tasks = await this.#store.agentTaskIds(name);
+    this.emit("gone", name, tasks, reason);
   }
 }

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import type { Agent } from "@copr/bus";
+import { WORKER_METHODS, helloArgsSchema, workerProof } from "@copr/domain";
 
 export interface WorkerState {
+  token: string;
   startedAt: number;
   arches: readonly string[];
   slots: number;
@@ -9,6 +11,11 @@ export interface WorkerState {
 
 /** Methods every worker serves before any build method exists. */
 export function registerBaseMethods(agent: Agent, state: WorkerState): void {
+  agent.method(WORKER_METHODS.hello, {
+    description: "Proves this worker holds its token (HMAC over the nonce; the token never crosses the bus).",
+    args: helloArgsSchema,
+    handler: ({ nonce }) => ({ proof: workerProof(state.token, nonce) }),
+  });
   agent.method("ping", {
     description: "Answers at once; consoles use it to check an agent before giving it work.",
     args: z.object({ sent_at: z.number().optional() }),

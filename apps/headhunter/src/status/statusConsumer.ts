@@ -1,0 +1,48 @@
+import { workerBuildDomain, type BusLogger, type Signals, type Subscription } from "@copr/bus";
+import type { Store } from "@copr/store";
+import type { TaskLifecycle } from "../tasks/taskLifecycle.ts";
+
+/** Headhunter's durable queue of worker status and log signals. */
+export const STATUS_QUEUE = "copr.headhunter.status";
+
+/**
+ * Applies workers' status reports to task state (Headhunter is the only
+ * writer) and appends their log lines to the live log. Reports for another
+ * attempt, or moves the state machine refuses, are ignored.
+ */
+export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle: TaskLifecycle; log: BusLogger }): Subscription {
+  const { signals, store, lifecycle, log } = deps;
+  return signals.subscribe(
+    workerBuildDomain,
+    {
+      status: async (p) => {
+        const task = await store.getTask(p.task_id);
+        if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
+          log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, "ignored a status for another attempt or agent");
+          return;
+        }
+        switch (p.state) {
+          case "running":
+            await lifecycle.move(task, "running", {});
+            break;
+          case "succeeded":
+          case "failed":
+          case "canceled":
+            await lifecycle.move(task, p.state, { endedAt: Date.now(), reason: p.reason ?? null });
+            break;
+          case "pending":
+          case "starting":
+          case "skipped":
+            log.warn({ task: p.task_id, state: p.state }, "a worker may not report this state");
+            break;
+        }
+      },
+      log: async (p) => {
+        const task = await store.getTask(p.task_id);
+        if (task === null || task.attempt !== p.attempt) return;
+        await store.appendLog(p.task_id, p.attempt, p.lines);
+      },
+    },
+    { durable: { queue: STATUS_QUEUE }, prefetch: 200 },
+  );
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { Signals, BusConnection, coprBuildDomain, silentLogger } from "@copr/bus";
+import { busConfig, headhunterFixture } from "./harness.ts";
+
+async function until(p: () => boolean | Promise<boolean>, ms = 20_000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await p())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("Headhunter dispatch", () => {
+  it("hands a queued task to a registered agent, follows its status and log, and announces Copr topics", async () => {
+    await using f = await headhunterFixture();
+    const sub = await BusConnection.open(busConfig(f.ns, "subscriber"), { logger: silentLogger });
+    const ends: number[] = [];
+    const s = new Signals(sub).subscribe(coprBuildDomain, { end: (p) => void ends.push(p.status) });
+    await s.ready;
+    const w = await f.worker("fedoraproject:copr-worker:w1");
+    const { tasks } = await f.submit(["fedora-40-x86_64"]);
+    const id = tasks[0]?.id ?? "";
+    await until(() => w.builds.length === 1, 20_000, "build call");
+    expect(w.builds[0]).toMatchObject({ task_id: id, attempt: 0, chroot: "fedora-40-x86_64", arch: "x86_64", pkg_name: "hello" });
+    expect((await f.store.getTask(id))?.state).toBe("starting");
+    await w.report(id, 0, "running");
+    await w.log(id, 0, ["+ rpmbuild --rebuild hello-1.0-1.src.rpm", "Wrote: hello-1.0-1.noarch.rpm"]);
+    await w.report(id, 0, "succeeded");
+    await until(async () => (await f.store.getTask(id))?.state === "succeeded", 10_000, "succeeded");
+    await until(async () => (await f.store.readLog(id)).length === 1, 10_000, "log");
+    expect((await f.store.readLog(id))[0]?.lines[1]).toMatch(/Wrote/);
+    await until(() => ends.length === 1, 10_000, "copr.build.end");
+    expect(ends).toEqual([1]);
+    expect(f.hh.pool.snapshot()[0]?.used).toBe(0);
+    s.close();
+    await sub.close();
+  });
+
+  it("never gives work to an agent that is not registered", async () => {
+    await using f = await headhunterFixture();
+    const stranger = await f.worker("fedoraproject:copr-worker:stranger", { register: false });
+    await f.submit(["fedora-40-x86_64", "fedora-41-x86_64"]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(stranger.builds).toEqual([]);
+    // A registered agent with a wrong token is refused too.
+    const { token: _ } = await f.store.addWorker("fedoraproject:copr-worker:liar");
+    const liar = await (await import("./harness.ts")).FakeWorker.start(f.ns, "fedoraproject:copr-worker:liar", { token: "copr_w_guessed-token-000000000000", arches: ["x86_64"], slots: 2 });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(liar.builds).toEqual([]);
+    await liar.kill();
+    const good = await f.worker("fedoraproject:copr-worker:good");
+    await until(() => good.builds.length === 2, 20_000, "registered agent gets both");
+  });
+
+  it("does not let a backlog of one arch delay another, and respects slots", async () => {
+    await using f = await headhunterFixture();
+    const w = await f.worker("fedoraproject:copr-worker:x86", { arches: ["x86_64"], slots: 1 });
+    await f.submit(["epel-9-aarch64", "fedora-40-aarch64"]);
+    const { tasks } = await f.submit(["fedora-40-x86_64"]);
+    const second = await f.submit(["fedora-41-x86_64"]);
+    await until(() => w.builds.length === 1, 20_000, "x86_64 task dispatched past aarch64 backlog");
+    expect(w.builds[0]?.task_id).toBe(tasks[0]?.id);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(w.builds).toHaveLength(1); // one slot
+    await w.report(tasks[0]?.id ?? "", 0, "succeeded");
+    await until(() => w.builds.length === 2, 20_000, "second task after the slot freed");
+    expect(w.builds[1]?.task_id).toBe(second.tasks[0]?.id);
+  });
+
+  it("retries a lost agent's task on another agent, with a new attempt", async () => {
+    await using f = await headhunterFixture();
+    const a = await f.worker("fedoraproject:copr-worker:a", { slots: 1, heartbeatMs: 300 });
+    const { tasks } = await f.submit(["fedora-40-x86_64"]);
+    const id = tasks[0]?.id ?? "";
+    await until(() => a.builds.length === 1, 20_000, "first host");
+    await a.report(id, 0, "running");
+    await until(async () => (await f.store.getTask(id))?.state === "running", 10_000, "running");
+    const b = await f.worker("fedoraproject:copr-worker:b", { slots: 1, heartbeatMs: 300 });
+    await a.kill();
+    await until(() => b.builds.length === 1, 20_000, "retry on the second host");
+    expect(b.builds[0]).toMatchObject({ task_id: id, attempt: 1 });
+    // A late report from the lost host's attempt changes nothing.
+    const task = await f.store.getTask(id);
+    expect(task).toMatchObject({ state: "starting", attempt: 1, agent: b.agent.name, hosts: [a.agent.name, b.agent.name] });
+    await b.report(id, 1, "succeeded");
+    await until(async () => (await f.store.getTask(id))?.state === "succeeded", 10_000, "succeeded on b");
+  });
+
+  it("fails a task with the reason after its third host is lost", async () => {
+    await using f = await headhunterFixture();
+    const { tasks } = await f.submit(["fedora-40-x86_64"]);
+    const id = tasks[0]?.id ?? "";
+    for (const n of [1, 2, 3]) {
+      const w = await f.worker(`fedoraproject:copr-worker:h${n}`, { slots: 1, heartbeatMs: 200 });
+      await until(() => w.builds.length === 1, 20_000, `host ${n}`);
+      await w.kill();
+    }
+    await until(async () => (await f.store.getTask(id))?.state === "failed", 20_000, "failed");
+    expect((await f.store.getTask(id))?.reason).toMatch(/gave up after 3 hosts/);
+  });
+
+  it("cancels pending tasks at once and running ones through their agent", async () => {
+    await using f = await headhunterFixture();
+    const w = await f.worker("fedoraproject:copr-worker:c", { slots: 1 });
+    const { build, tasks } = await f.submit(["fedora-40-x86_64", "fedora-41-x86_64"]);
+    await until(() => w.builds.length === 1, 20_000, "one running");
+    await f.queues.control({ kind: "cancel-build", buildId: build.id, by: "alice" });
+    await until(async () => (await f.store.getTasks(build.taskIds)).every((t) => t.state === "canceled"), 20_000, "all canceled");
+    expect(w.canceled).toEqual([w.builds[0]?.task_id]);
+    expect(tasks).toHaveLength(2);
+  });
+});

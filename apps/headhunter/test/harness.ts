@@ -1,0 +1,114 @@
+import { inject } from "vitest";
+import { Redis } from "ioredis";
+import { z } from "zod";
+import { Agent, BusConnection, Signals, parseBusConfig, silentLogger, workerBuildDomain } from "@copr/bus";
+import { WORKER_METHODS, buildArgsSchema, cancelArgsSchema, helloArgsSchema, workerProof, type BuildArgs } from "@copr/domain";
+import { TaskQueues } from "@copr/queue";
+import { Store } from "@copr/store";
+import { busNamespace, redisNamespace, type BrokerUser, type BusNamespace } from "@copr/testkit";
+import { startHeadhunter, type Headhunter } from "../src/headhunter.ts";
+
+const srpm = { name: "hello", epoch: null, version: "1.0", release: "1", sha256: "ab".repeat(32), size: 1, file: "x.src.rpm" };
+
+export function busConfig(ns: BusNamespace, user: BrokerUser) {
+  const { username, password } = ns.credentials(user);
+  return parseBusConfig({
+    port: ns.amqpPort, vhost: ns.vhost, username, password,
+    managementUrl: `http://127.0.0.1:${ns.managementPort}`, reconnectMaxDelayMs: 500,
+  });
+}
+
+/** A bus agent that behaves like a worker; the test decides when its builds end. */
+export class FakeWorker {
+  readonly builds: BuildArgs[] = [];
+  readonly canceled: string[] = [];
+  agent!: Agent;
+  bus!: BusConnection;
+  #signals!: Signals;
+  #seq = 0;
+
+  static async start(ns: BusNamespace, name: string, opts: { token: string; arches: string[]; slots: number; heartbeatMs?: number; epoch?: number }): Promise<FakeWorker> {
+    const w = new FakeWorker();
+    w.bus = await BusConnection.open(busConfig(ns, "worker"), { logger: silentLogger });
+    w.#signals = new Signals(w.bus);
+    w.agent = await Agent.start(w.bus, {
+      name, epoch: opts.epoch ?? 1, heartbeatIntervalMs: opts.heartbeatMs ?? 300,
+      capabilities: { arches: opts.arches }, slots: () => ({ total: opts.slots, used: 0 }),
+    });
+    w.agent.method(WORKER_METHODS.hello, { description: "token proof", args: helloArgsSchema, handler: ({ nonce }) => ({ proof: workerProof(opts.token, nonce) }) });
+    w.agent.method(WORKER_METHODS.build, {
+      description: "records the build", args: buildArgsSchema,
+      handler: (args) => {
+        w.builds.push(args);
+        return { accepted: true as const, host: "fake-host", already_running: false };
+      },
+    });
+    w.agent.method(WORKER_METHODS.cancel, {
+      description: "records the cancel", args: cancelArgsSchema,
+      handler: async (args) => {
+        w.canceled.push(args.task_id);
+        await w.report(args.task_id, args.attempt, "canceled");
+        return { canceled: true };
+      },
+    });
+    return w;
+  }
+
+  async report(taskId: string, attempt: number, state: "running" | "succeeded" | "failed" | "canceled", reason?: string): Promise<void> {
+    await this.#signals.publish(workerBuildDomain, "status", {
+      primary_uid: taskId, task_id: taskId, attempt, agent: this.agent.name, state, seq: this.#seq++, ...(reason === undefined ? {} : { reason }),
+    });
+  }
+
+  async log(taskId: string, attempt: number, lines: string[]): Promise<void> {
+    await this.#signals.publish(workerBuildDomain, "log", { primary_uid: taskId, task_id: taskId, attempt, agent: this.agent.name, offset: 0, lines });
+  }
+
+  /** Stops heartbeating and answering, as a killed process would. */
+  async kill(): Promise<void> {
+    this.agent.close();
+    await this.bus.close();
+  }
+}
+
+export async function headhunterFixture(options: { callTimeoutMs?: number } = {}) {
+  const services = inject("services");
+  const ns = await busNamespace(services);
+  const rns = await redisNamespace(services);
+  const store = new Store({ url: rns.url, prefix: rns.keyPrefix });
+  const queueRedis = new Redis(rns.url, { maxRetriesPerRequest: null });
+  const queues = new TaskQueues({ connection: queueRedis, prefix: store.keys.bullPrefix() });
+  const dispatched: { task: string; agent: string; ms: number }[] = [];
+  const hh: Headhunter = await startHeadhunter({
+    bus: busConfig(ns, "headhunter"), redisUrl: rns.url, redisPrefix: rns.keyPrefix, webUrl: "http://127.0.0.1:9",
+    log: silentLogger, callTimeoutMs: options.callTimeoutMs ?? 3000, missedIntervals: 3,
+    onDispatched: (task, agent, ms) => dispatched.push({ task: task.id, agent, ms }),
+  });
+  const workers: FakeWorker[] = [];
+  return {
+    ns, store, queues, hh, dispatched,
+    async worker(name: string, opts: { arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number } = {}) {
+      const token = opts.register === false ? "copr_w_not-registered-token-0000000000" : (await store.addWorker(name)).token;
+      const w = await FakeWorker.start(ns, name, { token, arches: opts.arches ?? ["x86_64"], slots: opts.slots ?? 2, heartbeatMs: opts.heartbeatMs });
+      workers.push(w);
+      return w;
+    },
+    /** A build of `chroots`, stored and queued as copr-web does. */
+    async submit(chroots: string[]) {
+      const { build, tasks } = await store.createBuild({ owner: "alice", project: "hello", submittedBy: "alice", srpm, chroots: chroots.map((chroot) => ({ chroot })) });
+      for (const t of tasks) await queues.enqueue(t.arch, { taskId: t.id, attempt: 0 });
+      return { build, tasks };
+    },
+    async [Symbol.asyncDispose]() {
+      for (const w of workers) await w.kill().catch(() => undefined);
+      await hh.close();
+      await queues.close();
+      queueRedis.disconnect();
+      await store.close();
+      await rns[Symbol.asyncDispose]();
+      await ns[Symbol.asyncDispose]();
+    },
+  };
+}
+
+export const taskIdSchema = z.string();
