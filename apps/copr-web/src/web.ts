@@ -24,13 +24,15 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
   const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   queueRedis.on("error", () => undefined);
   const queues = new TaskQueues({ connection: queueRedis, prefix: store.keys.bullPrefix() });
-  const server = createWebServer({ config, store, queues, srpmDir, resultsDir });
+  const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "" };
+  const server = createWebServer(deps);
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(config.port, config.host, () => ok());
   });
   const port = (server.address() as AddressInfo).port;
   const url = config.publicUrl ?? `http://${config.host}:${port}`;
+  deps.publicUrl = url;
   let closing: Promise<void> | undefined;
   return {
     url,

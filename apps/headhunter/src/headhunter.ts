@@ -8,6 +8,7 @@ import { AgentWatch } from "./agents/agentWatch.ts";
 import { consumeControl } from "./control/controlConsumer.ts";
 import { ArchDispatcher } from "./dispatch/archDispatcher.ts";
 import { consumeStatus } from "./status/statusConsumer.ts";
+import { RepoJobs } from "./repo/repoJobs.ts";
 import { CoprTopics } from "./tasks/coprTopics.ts";
 import { TaskLifecycle } from "./tasks/taskLifecycle.ts";
 
@@ -44,6 +45,8 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const topics = new CoprTopics(signals, store, log);
   const lifecycle = new TaskLifecycle({ store, queues, pool, topics, log });
   const console = await Console.open(bus, { missedIntervals: o.missedIntervals });
+  const repoJobs = new RepoJobs({ connection, bullPrefix, console, pool, signals, log });
+  lifecycle.onSucceeded = (task) => repoJobs.enqueue({ owner: task.owner, project: task.project, chroot: task.chroot });
 
   const dispatchers = new Map<string, ArchDispatcher>();
   const dispatcher = (arch: string): ArchDispatcher => {
@@ -95,6 +98,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
       closing ??= (async () => {
         status.close();
         await control.close().catch(() => undefined);
+        await repoJobs.close();
         await Promise.allSettled([...dispatchers.values()].map((d) => d.close()));
         console.close();
         await bus.close();

@@ -93,13 +93,18 @@ export const headhunterDomain = defineDomain({
   },
 });
 
-/** copr-web's announcements. */
-export const webRepoDomain = defineDomain({
-  domain: "web.repo",
+/** Repository changes, so mirrors can subscribe instead of polling. Published by Headhunter after createrepo_c ran. */
+export const repoDomain = defineDomain({
+  domain: "headhunter.repo",
   scope: "service",
   headerFields: ["owner", "project", "chroot"],
   signals: {
-    updated: base.extend({ owner: z.string(), project: z.string(), chroot: z.string(), path: z.string() }),
+    updated: base.extend({
+      owner: z.string(), project: z.string(), chroot: z.string(),
+      /** the changed directory, relative to the results root: owner/project/chroot */
+      path: z.string(),
+      packages: z.number().int().min(0),
+    }),
   },
 });
 
@@ -108,5 +113,5 @@ export const signalCatalog = {
   coprBuild: coprBuildDomain,
   coprChroot: coprChrootDomain,
   headhunter: headhunterDomain,
-  webRepo: webRepoDomain,
+  repo: repoDomain,
 } as const;

@@ -7,7 +7,7 @@ export { type BrokerProfile } from "./profile/profile.ts";
 export { rabbitMq3Profile, type RabbitMq3Options } from "./profile/rabbitmq3.ts";
 export { Signals, type SignalHandlers, type SignalMeta, type SubscribeOptions, type Subscription } from "./signals.ts";
 export {
-  defineDomain, signalCatalog, workerBuildDomain, coprBuildDomain, coprChrootDomain, headhunterDomain, webRepoDomain,
+  defineDomain, signalCatalog, workerBuildDomain, coprBuildDomain, coprChrootDomain, headhunterDomain, repoDomain,
   type SignalDomain,
 } from "./catalog.ts";
 export { dataSection, jsonMessage, type Headers, type HeaderValue } from "./codec.ts";

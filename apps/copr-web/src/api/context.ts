@@ -12,6 +12,8 @@ export interface WebDeps {
   srpmDir: string;
   /** Absolute root of published results. */
   resultsDir: string;
+  /** Base URL users and workers reach this server at. */
+  publicUrl: string;
 }
 
 export interface ApiContext extends WebDeps {

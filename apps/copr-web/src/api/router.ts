@@ -1,7 +1,8 @@
-import { TRPCError } from "@trpc/server";
+import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
 import { OWNER_RE, PROJECT_RE } from "@copr/domain";
 import { buildView } from "../builds/buildView.ts";
+import { decodeCursor, watchBuild } from "../builds/watchBuild.ts";
 import { adminProcedure, authedProcedure, publicProcedure, router } from "./trpc.ts";
 
 const owner = z.string().regex(OWNER_RE, "owner: letters, digits, _ and -");
@@ -53,6 +54,14 @@ export const appRouter = router({
       await ctx.queues.control({ kind: "cancel-build", buildId: input.id, by: ctx.user.name });
       return { requested: true };
     }),
+    /** Live task state changes and log lines; resumes from the last event id (SSE). */
+    watch: publicProcedure
+      .input(z.object({ id: z.number().int().positive(), lastEventId: z.string().nullish() }))
+      .subscription(async function* ({ ctx, input, signal }) {
+        for await (const { cursor, event } of watchBuild(ctx.store, input.id, decodeCursor(input.lastEventId), signal)) {
+          yield tracked(cursor, event);
+        }
+      }),
     log: publicProcedure
       .input(z.object({ taskId: z.string().regex(/^\d+-[a-z0-9._-]+$/), after: z.string().default("0") }))
       .query(({ ctx, input }) => ctx.store.readLog(input.taskId, input.after)),

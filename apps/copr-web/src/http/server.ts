@@ -6,6 +6,9 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "../api/router.ts";
 import { bearerToken, userFromRequest, type WebDeps } from "../api/context.ts";
 import { submitBuild } from "../builds/submitBuild.ts";
+import { receiveResult } from "../builds/receiveResult.ts";
+import { repoFileContent, RepoError } from "@copr/repo";
+import { serveFile } from "./files.ts";
 import { HttpError, sendError, sendJson } from "./respond.ts";
 
 type Route = (deps: WebDeps, req: IncomingMessage, res: ServerResponse, match: RegExpExecArray) => Promise<void>;
@@ -47,6 +50,43 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
         "content-disposition": `attachment; filename="${build.srpm.name}-${build.srpm.version}-${build.srpm.release}.src.rpm"`,
       });
       await new Promise<void>((resolve, reject) => createReadStream(path).on("error", reject).on("end", resolve).pipe(res));
+    },
+  },
+  {
+    // Workers upload result files of the task attempt they run.
+    method: "PUT",
+    path: /^\/api\/results\/(\d+-[a-z0-9._-]+)\/(\d+)\/([^/]+)$/,
+    handler: async (deps, req, res, m) => {
+      const token = bearerToken(req);
+      const worker = token === undefined ? null : await deps.store.authenticateWorker(token);
+      if (worker === null) throw new HttpError(401, "UNAUTHORIZED", "result uploads need a worker token");
+      const stored = await receiveResult(deps, worker, req, m[1] ?? "", Number(m[2]), decodeURIComponent(m[3] ?? ""));
+      sendJson(res, 201, { sha256: stored.sha256, size: stored.size });
+    },
+  },
+  {
+    // dnf repositories and build results.
+    method: "GET",
+    path: /^\/results(\/.*)?$/,
+    handler: async (deps, _req, res, m) => {
+      await serveFile(res, deps.resultsDir, (m[1] ?? "/").slice(1), `/results${m[1] ?? "/"}`);
+    },
+  },
+  {
+    // A .repo file per project and chroot, for `dnf config-manager --add-repo URL`.
+    method: "GET",
+    path: /^\/repos\/([^/]+)\/([^/]+)\/([^/]+)\.repo$/,
+    handler: async (deps, _req, res, m) => {
+      const [owner, project, chroot] = [m[1] ?? "", m[2] ?? "", m[3] ?? ""].map(decodeURIComponent) as [string, string, string];
+      const p = await deps.store.getProject(owner, project);
+      if (p === null || !p.chroots.includes(chroot)) throw new HttpError(404, "NOT_FOUND", `no chroot ${chroot} in project ${owner}/${project}`);
+      try {
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+        res.end(repoFileContent({ baseUrl: deps.publicUrl, owner, project, chroot }));
+      } catch (error) {
+        if (error instanceof RepoError) throw new HttpError(400, error.code, error.message);
+        throw error;
+      }
     },
   },
 ];

@@ -93,6 +93,13 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     if (notify) this.emit("capacity", AgentPool.archesOf(e.info));
   }
 
+  /** A ready, not drained agent that announces `capability: true` (e.g. createrepo), least busy first. */
+  capable(capability: string): string | undefined {
+    return [...this.#agents.values()]
+      .filter((e) => !e.drain && e.info.capabilities[capability] === true)
+      .sort((a, b) => a.tasks.size - b.tasks.size)[0]?.info.name;
+  }
+
   hasCapacity(arch: string): boolean {
     for (const [name, e] of this.#agents) {
       if (AgentPool.archesOf(e.info).includes(arch) && this.free(name) > 0) return true;

@@ -17,6 +17,9 @@ export class TaskLifecycle {
   readonly #topics: CoprTopics;
   readonly #log: BusLogger;
 
+  /** Called after a task succeeded (Headhunter queues the repository regeneration). */
+  onSucceeded: (task: Task) => Promise<void> = () => Promise.resolve();
+
   constructor(deps: { store: Store; queues: TaskQueues; pool: AgentPool; topics: CoprTopics; log: BusLogger }) {
     this.#store = deps.store;
     this.#queues = deps.queues;
@@ -39,6 +42,7 @@ export class TaskLifecycle {
     this.#log.info({ task: task.id, attempt: task.attempt, from: task.state, to, agent: fields.agent ?? task.agent, reason: fields.reason }, "task moved");
     if (isFinal(to) || to === "pending") await this.#letGo(task);
     await this.#topics.taskChanged({ ...task, ...fields, state: to }, to);
+    if (to === "succeeded") await this.onSucceeded({ ...task, ...fields, state: to });
     return true;
   }
 

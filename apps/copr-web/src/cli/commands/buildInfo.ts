@@ -1,0 +1,66 @@
+import { defineCommand, parseBuildId, parsePositive } from "../command.ts";
+import { dateTime, nevr, table, taskRows } from "../format.ts";
+import { printJson } from "../io.ts";
+import { resolveProject } from "../projectRef.ts";
+
+export const statusCommand = defineCommand({
+  name: "status",
+  summary: "Show a build's state and each chroot's state, reason and worker.",
+  args: ["ID"],
+  options: {},
+  async run({ io, json, client }, [idText = ""]) {
+    const view = await client.builds.get.query({ id: parseBuildId(idText) });
+    if (json) {
+      printJson(io, view);
+      return 0;
+    }
+    const b = view.build;
+    io.stdout(
+      `Build ${b.id}: ${view.state}\n` +
+        table([
+          ["  project", `${b.owner}/${b.project}`],
+          ["  package", nevr(b)],
+          ["  submitted", `${dateTime(b.submittedAt)} by ${b.submittedBy}`],
+        ]) +
+        "chroots:\n" +
+        table(taskRows(view.tasks).map((r) => ["  " + (r[0] ?? ""), ...r.slice(1)])),
+    );
+    return 0;
+  },
+});
+
+export const listBuildsCommand = defineCommand({
+  name: "list-builds",
+  summary: "List the newest builds, of one project or of all.",
+  args: ["[PROJECT]"],
+  options: { limit: { type: "string", arg: "N", help: "show at most N builds (1–500); default 50" } },
+  description: "PROJECT is NAME (one of yours) or OWNER/NAME.",
+  async run({ io, json, client }, [projectText], values) {
+    const limit = values.limit === undefined ? 50 : Math.floor(parsePositive(values.limit, "limit"));
+    const project = projectText === undefined ? undefined : await resolveProject(client, projectText);
+    const views = await client.builds.list.query({ limit, ...(project === undefined ? {} : { owner: project.owner, project: project.name }) });
+    if (json) printJson(io, views);
+    else if (views.length === 0) io.stdout("No builds.\n");
+    else {
+      io.stdout(table([
+        ["ID", "PROJECT", "PACKAGE", "STATE", "SUBMITTED"],
+        ...views.map((v) => [String(v.build.id), `${v.build.owner}/${v.build.project}`, nevr(v.build), v.state, dateTime(v.build.submittedAt)]),
+      ]));
+    }
+    return 0;
+  },
+});
+
+export const cancelCommand = defineCommand({
+  name: "cancel",
+  summary: "Cancel a build's chroots that have not finished (owner or admin).",
+  args: ["ID"],
+  options: {},
+  async run({ io, json, client }, [idText = ""]) {
+    const id = parseBuildId(idText);
+    const result = await client.builds.cancel.mutate({ id });
+    if (json) printJson(io, { id, ...result });
+    else io.stdout(`Cancel of build ${id} requested.\n`);
+    return 0;
+  },
+});

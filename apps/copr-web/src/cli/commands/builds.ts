@@ -1,0 +1,56 @@
+import { CliError } from "../cliErrors.ts";
+import { buildUrl } from "../client.ts";
+import { defineCommand, parseBuildId, parsePositive, type RunContext } from "../command.ts";
+import { clock, nevr, type BuildView } from "../format.ts";
+import { printJson } from "../io.ts";
+import { resolveProject } from "../projectRef.ts";
+import { uploadSrpm } from "../upload.ts";
+import { followBuild } from "../watch.ts";
+import { printSummary, watchPrinter } from "../watchPrinter.ts";
+
+const timeoutOption = { type: "string", arg: "S", help: "stop watching after S seconds and exit 1 (the build keeps running); default: wait for the end" } as const;
+
+/** Follows a build to its end and prints the summary; returns the exit code. */
+async function watchToEnd(ctx: RunContext, view: BuildView, timeoutText: string | undefined): Promise<number> {
+  const timeoutS = timeoutText === undefined ? undefined : parsePositive(timeoutText, "timeout");
+  const id = view.build.id;
+  if (!ctx.json) ctx.io.stdout(`Watching build ${id} (${view.build.owner}/${view.build.project} ${nevr(view.build)}); interrupting stops the watching, not the build.\n`);
+  const outcome = await followBuild(ctx.client, id, watchPrinter(ctx.io, ctx.json, view), timeoutS === undefined ? {} : { timeoutMs: timeoutS * 1000 });
+  if (outcome === "timeout") {
+    throw new CliError("FAILED", `${clock()} gave up watching build ${id} after ${timeoutS ?? 0} s; it keeps running (copr watch-build ${id})`);
+  }
+  return printSummary(ctx.io, ctx.json, await ctx.client.builds.get.query({ id }));
+}
+
+export const buildCommand = defineCommand({
+  name: "build",
+  summary: "Upload a source RPM and build it in the project's chroots, then watch the build.",
+  args: ["PROJECT", "FILE.src.rpm"],
+  options: {
+    chroot: { type: "string", multiple: true, arg: "CHROOT", help: "build only in this chroot of the project (repeat for more); default: all of them" },
+    nowait: { type: "boolean", help: "do not watch the build; print its id and return" },
+    timeout: timeoutOption,
+  },
+  description: "PROJECT is NAME (one of yours) or OWNER/NAME.",
+  async run(ctx, [projectText = "", file = ""], values) {
+    if (values.timeout !== undefined) parsePositive(values.timeout, "timeout");
+    const project = await resolveProject(ctx.client, projectText);
+    const view = await uploadSrpm(ctx.config, ctx.io, { owner: project.owner, project: project.name, file, chroots: values.chroot ?? [] });
+    const url = buildUrl(ctx.config, view.build.id);
+    if (ctx.json) printJson(ctx.io, { type: "created", url, ...view });
+    else ctx.io.stdout(`Build was added to ${view.build.owner}/${view.build.project}:\n  ${url}\nCreated builds: ${view.build.id}\n`);
+    if (values.nowait === true) return 0;
+    return await watchToEnd(ctx, view, values.timeout);
+  },
+});
+
+export const watchBuildCommand = defineCommand({
+  name: "watch-build",
+  summary: "Follow a build live: each chroot's state changes and log lines, then a summary. Exits 1 if a chroot failed or was canceled.",
+  args: ["ID"],
+  options: { timeout: timeoutOption },
+  async run(ctx, [idText = ""], values) {
+    const view = await ctx.client.builds.get.query({ id: parseBuildId(idText) });
+    return await watchToEnd(ctx, view, values.timeout);
+  },
+});

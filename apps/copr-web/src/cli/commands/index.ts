@@ -1,0 +1,23 @@
+import type { Command } from "../command.ts";
+import { whoamiCommand } from "./account.ts";
+import { cancelCommand, listBuildsCommand, statusCommand } from "./buildInfo.ts";
+import { buildCommand, watchBuildCommand } from "./builds.ts";
+import { downloadBuildCommand } from "./downloadBuild.ts";
+import { createCommand } from "./projects.ts";
+import { workerAddCommand, workerDrainCommand, workerListCommand, workerRemoveCommand } from "./workers.ts";
+
+/** Every command, in the order `copr --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  whoamiCommand,
+  createCommand,
+  buildCommand,
+  watchBuildCommand,
+  statusCommand,
+  listBuildsCommand,
+  cancelCommand,
+  downloadBuildCommand,
+  workerAddCommand,
+  workerListCommand,
+  workerDrainCommand,
+  workerRemoveCommand,
+];

@@ -1,0 +1,289 @@
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { createServer, connect, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { freePort, rpmbuild } from "@copr/testkit";
+import { webFixture } from "./fixtures.ts";
+
+type Fixture = Awaited<ReturnType<typeof webFixture>>;
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const MAIN = "apps/copr-web/src/cli/main.ts";
+
+const spec = `Name: hello
+Version: 1.0
+Release: 1
+Summary: test
+License: MIT
+BuildArch: noarch
+
+%description
+test
+%files
+`;
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `copr ARGS…` as a child process, the way a user runs it. */
+function copr(args: readonly string[]) {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  const check = (): void => {
+    for (const w of [...waiters]) {
+      if (w.re.test(stdout)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout.setEncoding("utf8").on("data", (s: string) => {
+    stdout += s;
+    check();
+  });
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+  const done = new Promise<Finished>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return {
+    done,
+    /** Resolves once stdout matches `re`; fails if the process ends first. */
+    async stdoutMatches(re: RegExp): Promise<void> {
+      const seen = new Promise<void>((resolve) => {
+        waiters.push({ re, resolve });
+        check();
+      });
+      await Promise.race([seen, done.then((r) => Promise.reject(new Error(`copr ended (${r.code}) before printing ${re}:\n${r.stdout}\n${r.stderr}`)))]);
+    },
+  };
+}
+
+async function run(args: readonly string[]): Promise<Finished> {
+  return await copr(args).done;
+}
+
+/** A config file in Copr's INI format, in a fresh temp dir. */
+async function configFile(url: string, token: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "copr-cli-"));
+  const path = join(dir, "copr");
+  await writeFile(path, `# copr-cli config\n[copr-cli]\ncopr_url = ${url}\ntoken = ${token}\n`);
+  return path;
+}
+
+let srpmPath = "";
+
+/** A build of alice/hello in the given chroots, submitted over HTTP; returns its id. */
+async function submitted(f: Fixture, chroots: string[]): Promise<number> {
+  await f.alice.projects.create.mutate({ name: "hello", chroots });
+  const res = await f.upload(f.aliceToken, "alice", "hello", await readFile(srpmPath));
+  if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { build: { id: number } }).build.id;
+}
+
+/** Moves a task through starting and running to `final`, with one log line, as Headhunter would. */
+async function finish(f: Fixture, taskId: string, final: "succeeded" | "failed"): Promise<void> {
+  await f.web.store.transitionTask(taskId, "starting", { agent: "a:b:c" }, 0);
+  await f.web.store.transitionTask(taskId, "running", {}, 0);
+  await f.web.store.appendLog(taskId, 0, [`building ${taskId}`]);
+  await f.web.store.transitionTask(taskId, final, final === "failed" ? { reason: "rpmbuild exited 1" } : {}, 0);
+}
+
+/** A TCP proxy whose connections the test can cut. */
+async function cuttableProxy(target: URL): Promise<{ url: string; cut(): void; server: Server }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("proxy has no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    server,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+// The watch tests run concurrently: copr-web ends a watch up to 10 s after
+// the last task became final (its blocking read times out), so each takes ~10 s.
+describe("copr CLI", () => {
+  beforeAll(async () => {
+    srpmPath = await rpmbuild(spec);
+  });
+
+  it("creates a project, submits a real SRPM with --nowait and shows the pending chroots with status --json", async () => {
+    await using f = await webFixture();
+    const config = await configFile(f.web.url, f.aliceToken);
+    const created = await run(["create", "hello", "--chroot", "fedora-40-x86_64", "--chroot", "epel-9-aarch64", "--config", config]);
+    expect(created).toMatchObject({ code: 0 });
+    expect(created.stdout).toMatch(/alice\/hello/);
+
+    const built = await run(["build", "hello", srpmPath, "--nowait", "--config", config]);
+    expect(built.code).toBe(0);
+    const id = Number(/Created builds: (\d+)/.exec(built.stdout)?.[1]);
+    expect(id).toBeGreaterThan(0);
+    expect(built.stdout).toContain(`${f.web.url}/`);
+    // stderr is a pipe here, not a TTY: no progress bar.
+    expect(built.stderr).toBe("");
+
+    const status = await run(["status", String(id), "--json", "--config", config]);
+    expect(status.code).toBe(0);
+    const view = JSON.parse(status.stdout) as { state: string; tasks: { chroot: string; state: string }[] };
+    expect(view.state).toBe("pending");
+    expect(view.tasks.map((t) => [t.chroot, t.state])).toEqual([["fedora-40-x86_64", "pending"], ["epel-9-aarch64", "pending"]]);
+
+    // Without --nowait it watches; nothing builds here, so --timeout gives up.
+    const watched = await run(["build", "alice/hello", srpmPath, "--chroot", "epel-9-aarch64", "--timeout", "1", "--config", config]);
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toMatch(/Created builds: \d+\n[^]*Watching build/);
+    expect(watched.stderr).toMatch(/gave up watching build \d+ after 1 s; it keeps running/);
+  });
+
+  it("shows the server's refusal of a file that is not an RPM", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const dir = await mkdtemp(join(tmpdir(), "copr-cli-"));
+    const fake = join(dir, "x.src.rpm");
+    await writeFile(fake, "#!/bin/sh\necho not an rpm\n".repeat(20));
+    const res = await run(["build", "alice/hello", fake, "--nowait", "--config", await configFile(f.web.url, f.aliceToken)]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/NOT_RPM/);
+    expect(await f.web.store.listBuildIds()).toEqual([]);
+  });
+
+  it("explains a refused token, a server that is not running and a missing config", async () => {
+    await using f = await webFixture();
+    const wrong = await configFile(f.web.url, "copr_not-a-token");
+    const down = await configFile(`http://127.0.0.1:${await freePort()}`, f.aliceToken);
+    const [whoami, upload, unreachable, missing] = await Promise.all([
+      run(["whoami", "--config", wrong]),
+      run(["build", "alice/hello", srpmPath, "--config", wrong]),
+      run(["whoami", "--config", down]),
+      run(["whoami", "--config", join(tmpdir(), "no-such-copr-config")]),
+    ]);
+    for (const r of [whoami, upload]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/the token in .* was refused; ask an admin for a new one/);
+    }
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach copr-web at http:\/\/127\.0\.0\.1:\d+: is it running\?/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/\[copr-cli\]\ncopr_url = .*\ntoken = /);
+  });
+
+  it.concurrent("watch-build prints state changes and log lines as they happen and exits 0 when every chroot succeeded", async ({ expect }) => {
+    await using f = await webFixture();
+    const id = await submitted(f, ["fedora-40-x86_64", "epel-9-aarch64"]);
+    const watch = copr(["watch-build", String(id), "--config", await configFile(f.web.url, f.aliceToken)]);
+    await watch.stdoutMatches(/Watching build/);
+    await finish(f, `${id}-fedora-40-x86_64`, "succeeded");
+    await watch.stdoutMatches(/fedora-40-x86_64: running -> succeeded/);
+    await finish(f, `${id}-epel-9-aarch64`, "succeeded");
+    const res = await watch.done;
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^\d\d:\d\d:\d\d fedora-40-x86_64: pending -> starting$/m);
+    expect(res.stdout).toMatch(/^\d\d:\d\d:\d\d epel-9-aarch64: starting -> running$/m);
+    // Two chroots build: log lines name theirs.
+    expect(res.stdout).toContain(`[epel-9-aarch64] building ${id}-epel-9-aarch64\n`);
+    expect(res.stdout).toMatch(new RegExp(`Build ${id} .*: succeeded`));
+  });
+
+  it.concurrent("watch-build exits 1 when a chroot failed, with the reason in the summary", async ({ expect }) => {
+    await using f = await webFixture();
+    const id = await submitted(f, ["fedora-40-x86_64", "epel-9-aarch64"]);
+    await finish(f, `${id}-fedora-40-x86_64`, "succeeded");
+    const watch = copr(["watch-build", String(id), "--config", await configFile(f.web.url, f.aliceToken)]);
+    await watch.stdoutMatches(/Watching build/);
+    await finish(f, `${id}-epel-9-aarch64`, "failed");
+    const res = await watch.done;
+    expect(res.code).toBe(1);
+    // Events from before the watch started are replayed too.
+    expect(res.stdout).toMatch(/fedora-40-x86_64: running -> succeeded/);
+    expect(res.stdout).toMatch(/epel-9-aarch64: running -> failed/);
+    expect(res.stdout).toMatch(/epel-9-aarch64\s+failed\s+worker a:b:c\s+rpmbuild exited 1/);
+  });
+
+  it.concurrent("watch-build survives a dropped connection, resuming without gaps or repeats", async ({ expect }) => {
+    await using f = await webFixture();
+    const id = await submitted(f, ["fedora-40-x86_64"]);
+    const proxy = await cuttableProxy(new URL(f.web.url));
+    try {
+      const watch = copr(["watch-build", String(id), "--json", "--config", await configFile(proxy.url, f.aliceToken)]);
+      const task = `${id}-fedora-40-x86_64`;
+      await f.web.store.transitionTask(task, "starting", { agent: "a:b:c" }, 0);
+      await watch.stdoutMatches(/"to":"starting"/);
+      proxy.cut();
+      await f.web.store.transitionTask(task, "running", {}, 0);
+      await f.web.store.appendLog(task, 0, ["after the drop"]);
+      await f.web.store.transitionTask(task, "succeeded", {}, 0);
+      const res = await watch.done;
+      expect(res.code).toBe(0);
+      const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; to?: string; lines?: string[] });
+      expect(lines.filter((l) => l.type === "task").map((l) => l.to)).toEqual(["starting", "running", "succeeded"]);
+      expect(lines.filter((l) => l.type === "log").map((l) => l.lines)).toEqual([["after the drop"]]);
+      expect(lines.at(-1)).toMatchObject({ type: "summary", ok: true, state: "succeeded" });
+      expect(res.stderr).toMatch(/reconnect/);
+    } finally {
+      proxy.cut();
+      proxy.server.close();
+    }
+  });
+
+  it("worker add needs an admin and prints the new worker's token", async () => {
+    await using f = await webFixture();
+    const [alice, root] = await Promise.all([
+      run(["worker", "add", "fedoraproject:copr-worker:w1", "--config", await configFile(f.web.url, f.aliceToken)]),
+      run(["worker", "add", "fedoraproject:copr-worker:w2", "--config", await configFile(f.web.url, f.rootToken)]),
+    ]);
+    expect(alice.code).toBe(1);
+    expect(alice.stderr).toMatch(/FORBIDDEN: alice is not an admin/);
+    expect(root.code).toBe(0);
+    expect(root.stdout).toMatch(/^copr_w_\S+$/m);
+    expect((await f.web.store.listWorkers()).map((w) => w.name)).toEqual(["fedoraproject:copr-worker:w2"]);
+
+    const rootConfig = await configFile(f.web.url, f.rootToken);
+    const [badName, drained] = await Promise.all([
+      run(["worker", "add", "no-colons", "--config", rootConfig]),
+      run(["worker", "drain", "fedoraproject:copr-worker:w2", "--config", rootConfig]),
+    ]);
+    // zod's input error, shown as its message.
+    expect([badName.code, badName.stderr]).toEqual([1, "copr: BAD_REQUEST: name: worker name: vendor:product:instance\n"]);
+    expect(drained.code).toBe(0);
+    const listed = await run(["worker", "list", "--json", "--config", rootConfig]);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: "fedoraproject:copr-worker:w2", drain: true }]);
+    expect((await run(["worker", "remove", "fedoraproject:copr-worker:w2", "--config", rootConfig])).code).toBe(0);
+    expect(await f.web.store.listWorkers()).toEqual([]);
+  });
+
+  it("download-build fetches every file of the build's result directories into DIR/CHROOT/", async () => {
+    await using f = await webFixture();
+    const id = await submitted(f, ["fedora-40-x86_64", "epel-9-aarch64"]);
+    const resultDir = join(f.dataDir, "results", "alice", "hello", "fedora-40-x86_64", `${String(id).padStart(8, "0")}-hello`);
+    await mkdir(resultDir, { recursive: true });
+    await writeFile(join(resultDir, "hello-1.0-1.noarch.rpm"), "rpm bytes");
+    await writeFile(join(resultDir, "builder-live.log"), "log text");
+    const dest = await mkdtemp(join(tmpdir(), "copr-dl-"));
+    const res = await run(["download-build", String(id), "--dest", dest, "--config", await configFile(f.web.url, f.aliceToken)]);
+    expect(res.code).toBe(0);
+    expect(await readFile(join(dest, "fedora-40-x86_64", "hello-1.0-1.noarch.rpm"), "utf8")).toBe("rpm bytes");
+    expect(await readFile(join(dest, "fedora-40-x86_64", "builder-live.log"), "utf8")).toBe("log text");
+    expect(res.stderr).toMatch(/epel-9-aarch64: no results/);
+  });
+});

@@ -1,0 +1,53 @@
+import { Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { repoDomain, type BusLogger, type Console, type Signals } from "@copr/bus";
+import type { AgentPool } from "../agents/agentPool.ts";
+
+/** The second job type: regenerate one chroot's repository where the results live. */
+export const REPO_QUEUE = "repo";
+const repoJobSchema = z.object({ owner: z.string(), project: z.string(), chroot: z.string() });
+const createrepoReply = z.object({ dir: z.string(), packages: z.number().int(), incremental: z.boolean(), duration_ms: z.number() });
+
+/**
+ * Queues "regenerate owner/project/chroot" after a task succeeded and hands
+ * each job to an agent announcing `createrepo` (the worker beside copr-web's
+ * results), then announces `repo.updated` with the changed directory. The
+ * agent runs one createrepo_c at a time per directory and coalesces bursts.
+ */
+export class RepoJobs {
+  readonly #queue: Queue;
+  readonly #worker: Worker;
+
+  constructor(deps: { connection: Redis; bullPrefix: string; console: Console; pool: AgentPool; signals: Signals; log: BusLogger }) {
+    const { console, pool, signals, log } = deps;
+    this.#queue = new Queue(REPO_QUEUE, { connection: deps.connection, prefix: deps.bullPrefix });
+    this.#worker = new Worker(
+      REPO_QUEUE,
+      async (job: Job) => {
+        const ref = repoJobSchema.parse(job.data);
+        const agent = pool.capable("createrepo");
+        if (agent === undefined) throw new Error("no ready agent offers createrepo; start a worker with COPR_WORKER_RESULTS_DIR on the results host");
+        const r = createrepoReply.parse(await console.call(agent, "createrepo", ref, { timeoutMs: 15 * 60_000 }));
+        log.info({ ...ref, agent, packages: r.packages, incremental: r.incremental, ms: r.duration_ms }, "repository regenerated");
+        await signals.publish(repoDomain, "updated", { primary_uid: r.dir, ...ref, path: r.dir, packages: r.packages });
+      },
+      { connection: deps.connection, prefix: deps.bullPrefix, concurrency: 2 },
+    );
+    this.#worker.on("error", (err) => log.warn({ err: err.message }, "repo queue error"));
+    this.#worker.on("failed", (job, err) => log.warn({ job: job?.data as unknown, err: err.message }, "repository regeneration failed; will retry"));
+  }
+
+  async enqueue(ref: z.input<typeof repoJobSchema>): Promise<void> {
+    await this.#queue.add("createrepo", repoJobSchema.parse(ref), {
+      attempts: 20,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: 1000,
+      removeOnFail: 1000,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#worker.close(), this.#queue.close()]);
+  }
+}
