@@ -4,3 +4,4 @@ export { freePort } from "./ports.ts";
 export { busNamespace, redisNamespace, type SharedServices, type BusNamespace, type RedisNamespace } from "./namespace.ts";
 export { ManagementClient } from "./management.ts";
 export { rpmbuild } from "./rpmbuild.ts";
+export { SshdInstance, type SshdOptions } from "./sshd.ts";
