@@ -17,11 +17,10 @@ describe("worker configuration", () => {
   });
 
   it("applies defaults, parses lists and numbers, and freezes the result", () => {
-    const c = loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_TOKEN: "copr_w_x", COPR_WORKER_ARCHES: "x86_64, aarch64", COPR_WORKER_SLOTS: "4", COPR_WORKER_NAME: "acme:copr-worker:w7" });
+    const c = loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_TOKEN: "copr_w_x", COPR_BUS_PORT: "5673", COPR_WORKER_NAME: "acme:copr-worker:w7" });
     expect(c.busUser).toBe("worker");
-    expect(c.busPort).toBe(5672);
-    expect(c.arches).toEqual(["x86_64", "aarch64"]);
-    expect(c.slots).toBe(4);
+    expect(c.busPort).toBe(5673);
+    expect(c.name).toBe("acme:copr-worker:w7");
     expect(Object.isFrozen(c)).toBe(true);
   });
 

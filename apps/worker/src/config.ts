@@ -14,10 +14,10 @@ const schema = busEnvSchema.extend({
   stateDir: z.string().default("/var/lib/copr-worker"),
   /** Heartbeat interval, ms. */
   heartbeatMs: z.coerce.number().int().min(100).max(600_000).default(5000),
-  /** Architectures this worker's builder hosts build for. */
-  arches: z.string().default("x86_64").transform((s) => s.split(",").map((a) => a.trim()).filter((a) => a !== "")),
-  /** Builds run at the same time. */
-  slots: z.coerce.number().int().min(1).max(1000).default(2),
+  /** JSON file listing the builder hosts (see infra/worker/builders.example.json). */
+  buildersFile: z.string().optional(),
+  /** Results root of copr-web on this host: when set, this worker also regenerates repositories. */
+  resultsDir: z.string().optional(),
 });
 
 export type WorkerConfig = Readonly<z.output<typeof schema>>;
@@ -31,7 +31,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     token: { env: "COPR_WORKER_TOKEN", help: "the token `copr worker add NAME` printed" },
     stateDir: { env: "COPR_WORKER_STATE_DIR", help: "state directory, default /var/lib/copr-worker" },
     heartbeatMs: { env: "COPR_WORKER_HEARTBEAT_MS", help: "heartbeat interval in ms, default 5000" },
-    arches: { env: "COPR_WORKER_ARCHES", help: "comma-separated architectures, default x86_64" },
-    slots: { env: "COPR_WORKER_SLOTS", help: "concurrent builds, default 2" },
+    buildersFile: { env: "COPR_WORKER_BUILDERS", help: "JSON file with the builder hosts (host, port, user, key_file, host_key_fingerprint, arches, slots)" },
+    resultsDir: { env: "COPR_WORKER_RESULTS_DIR", help: "copr-web's results directory, if this worker runs createrepo_c for it" },
   }, env);
 }

@@ -1,30 +1,26 @@
 // copr-worker: a bus agent on a worker host. Wiring only.
-import { Agent, BusConnection, defaultLogger, parseBusConfig } from "@copr/bus";
+import { defaultLogger, parseBusConfig } from "@copr/bus";
 import { busConfigInput } from "@copr/config";
 import { runService } from "@copr/service";
 import { loadWorkerConfig } from "./config.ts";
-import { nextEpoch } from "./agent/epoch.ts";
-import { registerBaseMethods } from "./agent/methods.ts";
+import { loadBuilders } from "./build/buildersFile.ts";
+import { connectBuilder } from "./builder/connectBuilder.ts";
+import { startWorker } from "./worker.ts";
 
 const log = defaultLogger("copr-worker");
 
 runService("copr-worker", log, async () => {
   const config = loadWorkerConfig();
-  const bus = await BusConnection.open(parseBusConfig({ ...busConfigInput(config), containerId: config.name }), { logger: log });
-  const epoch = await nextEpoch(config.stateDir);
-  const agent = await Agent.start(bus, {
+  const hosts = config.buildersFile === undefined ? [] : await loadBuilders(config.buildersFile);
+  return await startWorker({
+    bus: parseBusConfig(busConfigInput(config)),
     name: config.name,
-    epoch,
-    heartbeatIntervalMs: config.heartbeatMs,
-    capabilities: { arches: config.arches },
-    slots: () => ({ total: config.slots, used: 0 }),
+    token: config.token,
+    stateDir: config.stateDir,
+    heartbeatMs: config.heartbeatMs,
+    hosts,
+    connect: connectBuilder,
+    resultsDir: config.resultsDir,
+    log,
   });
-  registerBaseMethods(agent, { token: config.token, startedAt: Date.now(), arches: config.arches, slots: config.slots });
-  log.info({ agent: agent.name, epoch, arches: config.arches, slots: config.slots }, "worker agent ready");
-  return {
-    async close() {
-      agent.close();
-      await bus.close();
-    },
-  };
 });

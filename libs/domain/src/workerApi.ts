@@ -18,6 +18,8 @@ export const buildArgsSchema = z.object({
   chroot: z.string().min(1),
   arch: z.string().min(1),
   pkg_name: z.string().min(1),
+  /** the SRPM's file name, NAME-VERSION-RELEASE.src.rpm */
+  srpm_file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+~^-]*\.src\.rpm$/),
   /** copr-web URL of the SRPM; the worker authenticates with its token. */
   srpm_url: z.url(),
   srpm_sha256: z.string().regex(/^[0-9a-f]{64}$/),

@@ -138,6 +138,7 @@ export class ArchDispatcher {
       chroot: task.chroot,
       arch: task.arch,
       pkg_name: build.srpm.name,
+      srpm_file: `${build.srpm.name}-${build.srpm.version}-${build.srpm.release}.src.rpm`,
       srpm_url: `${this.#deps.webUrl}/api/srpm/${build.id}`,
       srpm_sha256: build.srpm.sha256,
       results_url: `${this.#deps.webUrl}/api/results/${task.id}/${task.attempt}`,

@@ -1,36 +1,51 @@
 import { z } from "zod";
 import type { Agent } from "@copr/bus";
-import { WORKER_METHODS, helloArgsSchema, workerProof } from "@copr/domain";
+import {
+  WORKER_METHODS, buildArgsSchema, cancelArgsSchema, helloArgsSchema, workerProof,
+} from "@copr/domain";
+import type { BuildRunner } from "../build/buildRunner.ts";
+import type { RepoMethods } from "./repoMethods.ts";
 
 export interface WorkerState {
   token: string;
   startedAt: number;
-  arches: readonly string[];
-  slots: number;
+  runner: BuildRunner;
+  repo: RepoMethods | undefined;
 }
 
-/** Methods every worker serves before any build method exists. */
-export function registerBaseMethods(agent: Agent, state: WorkerState): void {
+/** The worker's bus methods. */
+export function registerMethods(agent: Agent, state: WorkerState): void {
   agent.method(WORKER_METHODS.hello, {
     description: "Proves this worker holds its token (HMAC over the nonce; the token never crosses the bus).",
     args: helloArgsSchema,
     handler: ({ nonce }) => ({ proof: workerProof(state.token, nonce) }),
   });
   agent.method("ping", {
-    description: "Answers at once; consoles use it to check an agent before giving it work.",
+    description: "Answers at once.",
     args: z.object({ sent_at: z.number().optional() }),
     handler: ({ sent_at }) => ({ pong: true, agent: agent.name, epoch: agent.epoch, sent_at: sent_at ?? null, at: Date.now() }),
   });
-  agent.method("status", {
+  agent.method(WORKER_METHODS.status, {
     description: "What this worker runs now: its tasks, slots and uptime.",
     args: z.object({}),
     handler: () => ({
       agent: agent.name,
       epoch: agent.epoch,
       uptime_s: Math.round((Date.now() - state.startedAt) / 1000),
-      arches: state.arches,
-      slots: { total: state.slots, used: 0 },
-      tasks: [],
+      arches: state.runner.arches,
+      slots: state.runner.slots,
+      tasks: state.runner.list(),
     }),
   });
+  agent.method(WORKER_METHODS.build, {
+    description: "Starts building a task attempt on a builder host; answers once it is accepted. Idempotent on task id + attempt.",
+    args: buildArgsSchema,
+    handler: (args) => state.runner.start(args),
+  });
+  agent.method(WORKER_METHODS.cancel, {
+    description: "Stops a running build's whole process group (INT, TERM, KILL); the build then reports canceled.",
+    args: cancelArgsSchema,
+    handler: async ({ task_id, attempt }) => ({ canceled: await state.runner.cancel(task_id, attempt) }),
+  });
+  state.repo?.register(agent);
 }

@@ -1,0 +1,48 @@
+// copr-web admin: direct administration on the server host (Redis access needed).
+//   copr-web-admin create-user NAME [--admin]   creates a user and prints its API token
+//   copr-web-admin new-token NAME                prints a new API token for a user
+import { parseArgs } from "node:util";
+import { Store, StoreError } from "@copr/store";
+import { ConfigError } from "@copr/config";
+import { loadWebConfig } from "../config.ts";
+
+const usage = "usage: copr-web-admin create-user NAME [--admin] | new-token NAME";
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { admin: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
+  const [command, name] = positionals;
+  if (values.help || command === undefined || name === undefined) {
+    process.stderr.write(`${usage}\n`);
+    return values.help ? 0 : 2;
+  }
+  const config = loadWebConfig();
+  const store = new Store({ url: config.redisUrl, prefix: config.redisPrefix });
+  try {
+    switch (command) {
+      case "create-user": {
+        const { user, token } = await store.createUser(name, values.admin);
+        process.stdout.write(`created ${user.admin ? "admin " : ""}user ${user.name}\ntoken: ${token}\n`);
+        return 0;
+      }
+      case "new-token": {
+        if ((await store.getUser(name)) === null) throw new StoreError("NOT_FOUND", `no user ${name}`);
+        process.stdout.write(`token: ${await store.issueToken(name)}\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write(`unknown command ${command}\n${usage}\n`);
+        return 2;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  if (error instanceof StoreError || error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  }
+  process.stderr.write(`copr-web-admin: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

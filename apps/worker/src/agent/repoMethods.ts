@@ -1,0 +1,31 @@
+import { z } from "zod";
+import type { Agent } from "@copr/bus";
+import { chrootDir, RepoPublisher } from "@copr/repo";
+
+export const createrepoArgsSchema = z.object({ owner: z.string(), project: z.string(), chroot: z.string() });
+
+/** `createrepo`: regenerates one chroot's repository where the results live (one run at a time per directory). */
+export class RepoMethods {
+  readonly #root: string;
+  readonly #publisher = new RepoPublisher({});
+
+  constructor(resultsRoot: string) {
+    this.#root = resultsRoot;
+  }
+
+  register(agent: Agent): void {
+    agent.method("createrepo", {
+      description: "Runs createrepo_c (--update once repodata exists) in <results>/<owner>/<project>/<chroot>.",
+      args: createrepoArgsSchema,
+      handler: async (ref) => {
+        const dir = chrootDir(this.#root, ref);
+        const r = await this.#publisher.publish(dir);
+        return { dir: `${ref.owner}/${ref.project}/${ref.chroot}`, packages: r.packages, incremental: r.incremental, duration_ms: r.durationMs };
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#publisher.close();
+  }
+}

@@ -1,0 +1,222 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { gzipSync } from "node:zlib";
+import { AgentMethodError, workerBuildDomain, type BusLogger, type Signals } from "@copr/bus";
+import type { BuildArgs, BuildResult } from "@copr/domain";
+import type { BuilderConnection, BuilderHost } from "./builderConnection.ts";
+import { LogBatcher } from "./logBatcher.ts";
+
+export type Connect = (host: BuilderHost) => Promise<BuilderConnection>;
+
+interface Running {
+  args: BuildArgs;
+  host: BuilderHost;
+  connection: BuilderConnection | undefined;
+  pidFile: string;
+  cancel: "requested" | "timeout" | undefined;
+  done: Promise<void>;
+}
+
+const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs builds on the worker's builder hosts: fetch the SRPM from copr-web
+ * (checksum checked), upload it over SFTP, run mock (or rpmbuild where mock
+ * is missing) in its own process group, stream the output as log signals,
+ * bring the results back and upload them to copr-web with their sha256,
+ * and report every state as a status signal.
+ */
+export class BuildRunner {
+  readonly #hosts: BuilderHost[];
+  readonly #connect: Connect;
+  readonly #signals: Signals;
+  readonly #agentName: string;
+  readonly #token: string;
+  readonly #log: BusLogger;
+  readonly #running = new Map<string, Running>();
+  #seq = 0;
+
+  constructor(deps: { hosts: BuilderHost[]; connect: Connect; signals: Signals; agentName: string; token: string; log: BusLogger }) {
+    this.#hosts = deps.hosts;
+    this.#connect = deps.connect;
+    this.#signals = deps.signals;
+    this.#agentName = deps.agentName;
+    this.#token = deps.token;
+    this.#log = deps.log;
+  }
+
+  get slots(): { total: number; used: number } {
+    return { total: this.#hosts.reduce((n, h) => n + h.slots, 0), used: this.#running.size };
+  }
+
+  get arches(): string[] {
+    return [...new Set(this.#hosts.flatMap((h) => h.arches))];
+  }
+
+  list(): { task_id: string; attempt: number; host: string; chroot: string }[] {
+    return [...this.#running.values()].map((r) => ({ task_id: r.args.task_id, attempt: r.args.attempt, host: r.host.name, chroot: r.args.chroot }));
+  }
+
+  /** Starts a build (or confirms the one already running for this task and attempt). */
+  start(args: BuildArgs): BuildResult {
+    const key = `${args.task_id}@${args.attempt}`;
+    const existing = this.#running.get(key);
+    if (existing !== undefined) return { accepted: true, host: existing.host.name, already_running: true };
+    const host = this.#pickHost(args.arch);
+    if (host === undefined) throw new AgentMethodError("BUSY", `no builder host with a free slot for ${args.arch}`);
+    const run: Running = { args, host, connection: undefined, pidFile: "", cancel: undefined, done: Promise.resolve() };
+    this.#running.set(key, run);
+    run.done = this.#build(run).finally(() => this.#running.delete(key));
+    return { accepted: true, host: host.name, already_running: false };
+  }
+
+  /** Stops a running build's whole process group; it then reports `canceled`. */
+  async cancel(taskId: string, attempt: number): Promise<boolean> {
+    const run = this.#running.get(`${taskId}@${attempt}`);
+    if (run === undefined) return false;
+    run.cancel ??= "requested";
+    if (run.connection !== undefined && run.pidFile !== "") await run.connection.cancel(run.pidFile).catch(() => undefined);
+    return true;
+  }
+
+  /** Cancels everything and waits for the reports. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#running.values()].map(async (r) => {
+      await this.cancel(r.args.task_id, r.args.attempt);
+      await r.done;
+    }));
+  }
+
+  #pickHost(arch: string): BuilderHost | undefined {
+    const used = new Map<string, number>();
+    for (const r of this.#running.values()) used.set(r.host.name, (used.get(r.host.name) ?? 0) + 1);
+    return this.#hosts
+      .filter((h) => h.arches.includes(arch) && (used.get(h.name) ?? 0) < h.slots)
+      .sort((a, b) => (used.get(a.name) ?? 0) / a.slots - (used.get(b.name) ?? 0) / b.slots)[0];
+  }
+
+  async #status(args: BuildArgs, state: "running" | "succeeded" | "failed" | "canceled", reason?: string): Promise<void> {
+    await this.#signals.publish(workerBuildDomain, "status", {
+      primary_uid: args.task_id, task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, state, seq: this.#seq++,
+      ...(reason === undefined ? {} : { reason }),
+    }, { owner: args.owner, project: args.project, chroot: args.chroot, arch: args.arch, build_id: args.build_id });
+  }
+
+  async #build(run: Running): Promise<void> {
+    const { args, host } = run;
+    const local = await mkdtemp(join(tmpdir(), `copr-worker-${args.task_id}-`));
+    const fullLog: string[] = [];
+    const batcher = new LogBatcher(async (lines, offset) => {
+      await this.#signals.publish(workerBuildDomain, "log", {
+        primary_uid: args.task_id, task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, offset, lines,
+      }).catch((err: unknown) => this.#log.warn({ task: args.task_id, err: String(err) }, "log batch not published"));
+    });
+    const say = (line: string): void => {
+      fullLog.push(line);
+      batcher.line(line);
+    };
+    const timer = setTimeout(() => {
+      run.cancel ??= "timeout";
+      void this.cancel(args.task_id, args.attempt);
+    }, args.timeout_s * 1000);
+    timer.unref();
+    let final: { state: "succeeded" | "failed" | "canceled"; reason?: string } = { state: "failed", reason: "the worker stopped" };
+    const remoteDir = `${host.workDir}/${args.task_id}-${args.attempt}`;
+    try {
+      const srpmName = args.srpm_file;
+      const srpmLocal = join(local, srpmName);
+      await this.#fetchSrpm(args, srpmLocal);
+      const connection = await this.#connect(host);
+      run.connection = connection;
+      if (run.cancel !== undefined) throw new Error("canceled before start");
+      await connection.exec(`rm -rf ${shq(remoteDir)}`);
+      await connection.mkdirp(`${remoteDir}/results`);
+      await connection.upload(srpmLocal, `${remoteDir}/${srpmName}`);
+      const hasMock = (await connection.exec("command -v mock >/dev/null 2>&1")).code === 0;
+      const command = hasMock
+        ? `mock -r ${shq(args.chroot)} --rebuild ${shq(srpmName)} --resultdir results`
+        : `rpmbuild --rebuild --nodeps --define ${shq(`_topdir ${remoteDir}/rpmbuild`)} ${shq(srpmName)} && ` +
+          `find rpmbuild/RPMS -name '*.rpm' -exec cp {} results/ \\; && cp ${shq(srpmName)} results/`;
+      say(`copr-worker: build ${args.build_id} ${args.pkg_name} for ${args.chroot}, attempt ${args.attempt}, on ${host.name} (${host.user}@${host.host})`);
+      say(hasMock
+        ? `copr-worker: running mock: ${command}`
+        : `copr-worker: mock is not installed on ${host.name}; running rpmbuild --rebuild --nodeps instead: ${command}`);
+      run.pidFile = `${remoteDir}/build.pid`;
+      await this.#status(args, "running");
+      const result = await connection.run(command, {
+        cwd: remoteDir,
+        pidFile: run.pidFile,
+        onOutput: (_stream, chunk) => {
+          for (const line of chunk.split("\n")) if (line !== "") fullLog.push(line);
+          batcher.write(chunk);
+        },
+      });
+      if (run.cancel === "requested") final = { state: "canceled", reason: "canceled on request" };
+      else if (run.cancel === "timeout") final = { state: "failed", reason: `build timed out after ${args.timeout_s} s` };
+      else if (result.code === 0) {
+        const files = (await connection.listDir(`${remoteDir}/results`)).filter((e) => !e.isDirectory && e.name.endsWith(".rpm")).map((e) => e.name);
+        say(`copr-worker: build finished; uploading ${files.length} result file(s): ${files.join(" ")}`);
+        for (const f of files) {
+          await connection.download(`${remoteDir}/results/${f}`, join(local, f));
+          await this.#upload(args, join(local, f), f);
+        }
+        final = { state: "succeeded" };
+      } else {
+        final = { state: "failed", reason: result.signal !== null ? `build killed by ${result.signal}` : `build command exited with code ${String(result.code)}` };
+      }
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      final = run.cancel === "requested" ? { state: "canceled", reason: "canceled on request" } : { state: "failed", reason: text };
+      say(`copr-worker: ${final.state}: ${text}`);
+    } finally {
+      clearTimeout(timer);
+      say(`copr-worker: ${final.state}${final.reason === undefined ? "" : ` (${final.reason})`}`);
+      await batcher.end();
+      try {
+        const logPath = join(local, "builder-live.log.gz");
+        await writeFile(logPath, gzipSync(`${fullLog.join("\n")}\n`));
+        await this.#upload(args, logPath, "builder-live.log.gz");
+      } catch (err) {
+        this.#log.warn({ task: args.task_id, err: String(err) }, "build log not uploaded");
+      }
+      if (run.connection !== undefined) {
+        await run.connection.exec(`rm -rf ${shq(remoteDir)}`).catch(() => undefined);
+        await Promise.resolve(run.connection.close()).catch(() => undefined);
+      }
+      await rm(local, { recursive: true, force: true });
+      await this.#status(args, final.state, final.reason).catch((err: unknown) => this.#log.error({ task: args.task_id, err: String(err) }, "final status not published"));
+      this.#log.info({ task: args.task_id, attempt: args.attempt, host: host.name, state: final.state, reason: final.reason }, "build ended");
+    }
+  }
+
+  async #fetchSrpm(args: BuildArgs, path: string): Promise<void> {
+    const res = await fetch(args.srpm_url, { headers: { authorization: `Bearer ${this.#token}` } });
+    if (!res.ok || res.body === null) throw new Error(`downloading the SRPM from ${args.srpm_url} failed: HTTP ${res.status}`);
+    const hash = createHash("sha256");
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    }, createWriteStream(path));
+    const sha256 = hash.digest("hex");
+    if (sha256 !== args.srpm_sha256) throw new Error(`the SRPM's sha256 is ${sha256}, expected ${args.srpm_sha256}`);
+  }
+
+  async #upload(args: BuildArgs, path: string, name: string): Promise<void> {
+    const body = await readFile(path);
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    const res = await fetch(`${args.results_url}/${encodeURIComponent(name)}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${this.#token}`, "x-checksum-sha256": sha256, "content-type": "application/octet-stream" },
+      body,
+    });
+    if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${await res.text()}`);
+  }
+}

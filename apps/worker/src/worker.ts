@@ -1,0 +1,56 @@
+import { Agent, BusConnection, Signals, type BusConfig, type BusLogger } from "@copr/bus";
+import { nextEpoch } from "./agent/epoch.ts";
+import { registerMethods } from "./agent/methods.ts";
+import { RepoMethods } from "./agent/repoMethods.ts";
+import type { BuilderHost } from "./build/builderConnection.ts";
+import { BuildRunner, type Connect } from "./build/buildRunner.ts";
+
+export interface WorkerOptions {
+  bus: BusConfig;
+  name: string;
+  token: string;
+  stateDir: string;
+  heartbeatMs: number;
+  hosts: BuilderHost[];
+  connect: Connect;
+  /** copr-web's results root, when this worker also regenerates repositories */
+  resultsDir?: string | undefined;
+  log: BusLogger;
+}
+
+export interface Worker {
+  agent: Agent;
+  runner: BuildRunner;
+  close(): Promise<void>;
+}
+
+/** Starts a worker agent: heartbeats with its arches and slots, serves build/cancel/status/hello (and createrepo). */
+export async function startWorker(o: WorkerOptions): Promise<Worker> {
+  const bus = await BusConnection.open({ ...o.bus, containerId: o.bus.containerId ?? o.name }, { logger: o.log });
+  const runner = new BuildRunner({ hosts: o.hosts, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, log: o.log });
+  const repo = o.resultsDir === undefined ? undefined : new RepoMethods(o.resultsDir);
+  const epoch = await nextEpoch(o.stateDir);
+  const agent = await Agent.start(bus, {
+    name: o.name,
+    epoch,
+    heartbeatIntervalMs: o.heartbeatMs,
+    capabilities: { arches: runner.arches, createrepo: repo !== undefined, hosts: o.hosts.map((h) => h.name) },
+    slots: () => runner.slots,
+  });
+  registerMethods(agent, { token: o.token, startedAt: Date.now(), runner, repo });
+  o.log.info({ agent: o.name, epoch, arches: runner.arches, slots: runner.slots.total, createrepo: repo !== undefined }, "worker agent ready");
+  let closing: Promise<void> | undefined;
+  return {
+    agent,
+    runner,
+    close() {
+      closing ??= (async () => {
+        await runner.close();
+        agent.close();
+        await repo?.close();
+        await bus.close();
+      })();
+      return closing;
+    },
+  };
+}
