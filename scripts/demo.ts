@@ -1,50 +1,52 @@
 /**
- * `npm run demo`: the whole stack on private local services.
+ * `npm run demo`: the whole stack on private local services, one real build.
  *
- * Starts a private RabbitMQ (configured from infra/rabbitmq) and Redis (from
- * infra/redis) on free loopback ports, then Headhunter and one worker as
- * separate processes. Headhunter discovers the worker from its heartbeat and
- * checks its worker token with an RPC `hello` over the bus. Runs until Ctrl-C, then stops
- * everything it started. `--once` exits after the first successful check.
+ * Starts private RabbitMQ, Redis and a builder host (sshd with a non-root
+ * builder user and its own host key) on free loopback ports, then copr-web,
+ * Headhunter and a worker as separate processes. Creates a user with the
+ * admin command, registers the worker with `copr worker add`, builds the
+ * example SRPM from examples/hello/hello.spec and submits it with
+ * `copr build`, which shows it live. Prints the results and .repo URLs and
+ * keeps running until Ctrl-C, then stops everything it started.
+ * `--once` stops after the build (exit code = the build's).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { Store } from "../libs/store/src/index.ts";
-import { RabbitMqInstance, RedisInstance } from "../libs/testkit/src/index.ts";
+import { freePort, RabbitMqInstance, RedisInstance, rpmbuild, SshdInstance } from "../libs/testkit/src/index.ts";
 import { repoRoot, tmpRoot } from "../libs/testkit/src/paths.ts";
 
 const once = process.argv.includes("--once");
 const children: ChildProcess[] = [];
-let broker: RabbitMqInstance | undefined;
-let redis: RedisInstance | undefined;
+let services: { close(): Promise<void> }[] = [];
 let stopping = false;
 
-function startApp(name: string, entry: string, env: Record<string, string>, onLine: (line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+const say = (text: string): void => void process.stdout.write(`demo: ${text}\n`);
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...extra };
+}
+
+/** A long-running component; its JSON log lines are shown briefly, prefixed with its name. */
+function startApp(name: string, entry: string, env: Record<string, string>, onLine: (line: string) => void = () => undefined): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: repoRoot, env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream === null) continue;
     createInterface({ input: stream }).on("line", (line) => {
       onLine(line);
       let text = line;
       try {
-        const entry = JSON.parse(line) as { msg?: string; level?: number; [k: string]: unknown };
-        const { msg, level: _level, time: _time, pid: _pid, hostname: _host, name: _name, ...rest } = entry;
-        text = `${msg ?? ""} ${Object.keys(rest).length > 0 ? JSON.stringify(rest) : ""}`;
+        const { msg, level: _l, time: _t, pid: _p, hostname: _h, name: _n, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        text = `${typeof msg === "string" ? msg : ""} ${Object.keys(rest).length > 0 ? JSON.stringify(rest) : ""}`;
       } catch {
-        // not JSON: print as is
+        // not JSON
       }
-      process.stdout.write(`[${name}] ${text}\n`);
+      process.stdout.write(`  [${name}] ${text}\n`);
     });
   }
   child.on("exit", (code, signal) => {
     if (!stopping) {
-      process.stdout.write(`[${name}] exited (${signal ?? code}); stopping the demo\n`);
+      say(`${name} exited (${signal ?? String(code)}); stopping`);
       void shutdown(1);
     }
   });
@@ -52,81 +54,112 @@ function startApp(name: string, entry: string, env: Record<string, string>, onLi
   return child;
 }
 
+/** A command that runs to its end (the CLI, the admin command); output shown as it comes. */
+async function command(args: string[], env: Record<string, string>, show = true): Promise<{ code: number; out: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: repoRoot, env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (show) process.stdout.write(d);
+    });
+  }
+  const code = await new Promise<number>((ok) => child.on("exit", (c) => ok(c ?? 1)));
+  return { code, out };
+}
+
 async function shutdown(code: number): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
-  process.stdout.write("demo: stopping everything it started ...\n");
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once("exit", () => resolve());
-          c.kill("SIGTERM");
-          setTimeout(() => c.kill("SIGKILL"), 5000).unref();
-        }),
-    ),
-  );
-  await Promise.allSettled([broker?.close(), redis?.close()]);
-  process.stdout.write("demo: stopped\n");
+  say("stopping everything it started ...");
+  await Promise.all(children.map((c) => new Promise<void>((ok) => {
+    if (c.exitCode !== null || c.signalCode !== null) return ok();
+    c.once("exit", () => ok());
+    c.kill("SIGTERM");
+    setTimeout(() => c.kill("SIGKILL"), 5000).unref();
+  })));
+  await Promise.allSettled(services.map((s) => s.close()));
+  say("stopped");
   process.exit(code);
 }
+
 
 async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
-
-  process.stdout.write("demo: starting private RabbitMQ and Redis on 127.0.0.1 (free ports) ...\n");
-  [broker, redis] = await Promise.all([RabbitMqInstance.start(), RedisInstance.start()]);
-  const b = broker;
-  process.stdout.write(`demo: RabbitMQ AMQP 127.0.0.1:${b.amqpPort}, Redis ${redis.url}\n`);
-
+  say("starting private RabbitMQ, Redis and a builder host (sshd) on 127.0.0.1 ...");
+  const [broker, redis, sshd] = await Promise.all([RabbitMqInstance.start(), RedisInstance.start(), SshdInstance.start()]);
+  services = [broker, redis, sshd];
+  const dir = await mkdtemp(join(tmpRoot, "demo-"));
+  await mkdir(join(dir, "web"), { recursive: true });
+  const webPort = await freePort();
+  const webUrl = `http://127.0.0.1:${webPort}`;
   const bus = (user: "headhunter" | "worker"): Record<string, string> => ({
-    COPR_BUS_HOST: "127.0.0.1",
-    COPR_BUS_PORT: String(b.amqpPort),
-    COPR_BUS_VHOST: "copr",
-    COPR_BUS_USER: user,
-    COPR_BUS_PASSWORD: b.passwords[user],
-    COPR_BUS_MANAGEMENT_URL: `http://127.0.0.1:${b.managementPort}`,
+    COPR_BUS_PORT: String(broker.amqpPort), COPR_BUS_VHOST: "copr", COPR_BUS_USER: user, COPR_BUS_PASSWORD: broker.passwords[user],
+    COPR_BUS_MANAGEMENT_URL: `http://127.0.0.1:${broker.managementPort}`,
   });
+  const webEnv = { COPR_WEB_PORT: String(webPort), COPR_REDIS_URL: redis.url, COPR_WEB_DATA_DIR: join(dir, "web") };
 
+  let webReady: () => void = () => undefined;
+  const webUp = new Promise<void>((ok) => (webReady = ok));
+  startApp("copr-web", "apps/copr-web/src/main.ts", webEnv, (l) => l.includes("copr-web listening") && webReady());
+  await webUp;
+
+  // Accounts: an admin and a packager, with the admin command on the server host.
+  const token = async (user: string, admin: boolean): Promise<string> => {
+    const r = await command(["apps/copr-web/src/admin/adminMain.ts", "create-user", user, ...(admin ? ["--admin"] : [])], webEnv, false);
+    const t = /token: (\S+)/.exec(r.out)?.[1];
+    if (r.code !== 0 || t === undefined) throw new Error(`creating user ${user} failed: ${r.out}`);
+    return t;
+  };
+  const adminConfig = join(dir, "copr-admin.conf");
+  const userConfig = join(dir, "copr.conf");
+  await writeFile(adminConfig, `[copr-cli]\ncopr_url = ${webUrl}\ntoken = ${await token("admin", true)}\n`);
+  await writeFile(userConfig, `[copr-cli]\ncopr_url = ${webUrl}\ntoken = ${await token("demo", false)}\n`);
+  const copr = (args: string[], config: string, show = true) => command(["apps/copr-web/src/cli/main.ts", ...args, "--config", config], {}, show);
+
+  // The worker: registered by an admin, builds on the private builder host, also runs createrepo_c.
   const workerName = "fedoraproject:copr-worker:demo1";
-  // What `copr worker add` does: register the worker and issue its token.
-  const store = new Store({ url: redis.url });
-  const { token: workerToken } = await store.addWorker(workerName);
-  await store.close();
-  let readyResolve: (rtt: string) => void = () => undefined;
-  const ready = new Promise<string>((r) => (readyResolve = r));
-  const redisUrl = redis.url;
-  const t0 = Date.now();
-  startApp("headhunter", "apps/headhunter/src/main.ts", { ...bus("headhunter"), COPR_REDIS_URL: redisUrl }, (line) => {
-    if (line.includes("token ok, ready") && line.includes(workerName)) readyResolve(String(Date.now() - t0));
+  say(`$ copr worker add ${workerName}`);
+  const added = await copr(["worker", "add", workerName, "--json"], adminConfig, false);
+  const workerToken = /"token":\s*"([^"]+)"/.exec(added.out)?.[1];
+  if (workerToken === undefined) throw new Error(`copr worker add failed: ${added.out}`);
+  await writeFile(join(dir, "builder.key"), sshd.privateKey, { mode: 0o600 });
+  await writeFile(join(dir, "builders.json"), JSON.stringify({
+    hosts: [{ name: "builder1", host: "127.0.0.1", port: sshd.port, user: sshd.user, key_file: join(dir, "builder.key"),
+      host_key_fingerprint: sshd.hostKeyFingerprint, arches: ["x86_64"], slots: 2, work_dir: sshd.workDir }],
+  }, null, 2));
+
+  let ready: () => void = () => undefined;
+  const workerReady = new Promise<void>((ok) => (ready = ok));
+  startApp("headhunter", "apps/headhunter/src/main.ts", { ...bus("headhunter"), COPR_REDIS_URL: redis.url, COPR_WEB_URL: webUrl }, (l) => {
+    if (l.includes("token ok, ready") && l.includes(workerName)) ready();
   });
   startApp("worker", "apps/worker/src/main.ts", {
-    ...bus("worker"),
-    COPR_WORKER_NAME: workerName,
-    COPR_WORKER_TOKEN: workerToken,
-    COPR_WORKER_STATE_DIR: mkdtempSync(join(tmpRoot, "demo-worker-")),
-    COPR_WORKER_ARCHES: "x86_64,noarch",
-    COPR_WORKER_HEARTBEAT_MS: "2000",
-  }, () => undefined);
+    ...bus("worker"), COPR_WORKER_NAME: workerName, COPR_WORKER_TOKEN: workerToken, COPR_WORKER_STATE_DIR: join(dir, "worker"),
+    COPR_WORKER_BUILDERS: join(dir, "builders.json"), COPR_WORKER_RESULTS_DIR: join(dir, "web", "results"), COPR_WORKER_HEARTBEAT_MS: "2000",
+  });
+  await workerReady;
 
-  const timeout = setTimeout(() => {
-    process.stdout.write("demo: Headhunter did not reach the worker within 60 s\n");
-    void shutdown(1);
-  }, 60_000);
-  const rtt = await ready;
-  clearTimeout(timeout);
-  process.stdout.write(
-    [
-      "",
-      `demo: Headhunter found ${workerName} by its heartbeat and checked its token over the bus (${rtt} ms after start).`,
-      `demo: watch the bus in RabbitMQ's web UI: http://127.0.0.1:${b.managementPort}/  (user copr-admin, password ${b.passwords["copr-admin"]})`,
-      once ? "demo: --once given, stopping." : "demo: running; press Ctrl-C to stop everything.",
-      "",
-    ].join("\n"),
-  );
-  if (once) await shutdown(0);
+  say("building the example SRPM from examples/hello/hello.spec (rpmbuild -bs) ...");
+  const srpm = await rpmbuild(await readFile(join(repoRoot, "examples/hello/hello.spec"), "utf8"));
+  say("$ copr create hello --chroot fedora-40-x86_64");
+  await copr(["create", "hello", "--chroot", "fedora-40-x86_64"], userConfig);
+  say(`$ copr build hello ${srpm}`);
+  const build = await copr(["build", "hello", srpm], userConfig);
+  const repoUrl = `${webUrl}/repos/demo/hello/fedora-40-x86_64.repo`;
+  process.stdout.write([
+    "",
+    `demo: build ${build.code === 0 ? "succeeded" : "did not succeed"}.`,
+    `demo: web:     ${webUrl}/results/demo/hello/fedora-40-x86_64/  (results and repodata)`,
+    `demo: .repo:   ${repoUrl}`,
+    `demo:          dnf config-manager --add-repo ${repoUrl} && dnf install hello`,
+    `demo: CLI:     npm run copr -- list-builds demo/hello --config ${userConfig}`,
+    `demo: bus UI:  http://127.0.0.1:${broker.managementPort}/  (copr-admin / ${broker.passwords["copr-admin"]})`,
+    once ? "demo: --once given, stopping." : "demo: running; press Ctrl-C to stop everything.",
+    "",
+  ].join("\n"));
+  if (once) await shutdown(build.code);
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,103 @@
+import { execFile } from "node:child_process";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { Signals, coprBuildDomain, coprChrootDomain, repoDomain } from "@copr/bus";
+import { chrootDir, readPrimary } from "@copr/repo";
+import { helloSpec, startStack } from "./stack.ts";
+
+const run = promisify(execFile);
+
+async function until(p: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await p())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository", () => {
+  it("builds the package, publishes it in the repository and announces it in order", async () => {
+    await using s = await startStack();
+    const sub = await s.subscriber();
+    const seen: string[] = [];
+    const subs = [
+      new Signals(sub).subscribe(coprChrootDomain, { start: () => void seen.push("copr.chroot.start") }),
+      new Signals(sub).subscribe(coprBuildDomain, { start: () => void seen.push("copr.build.start"), end: (p) => void seen.push(`copr.build.end:${p.status}`) }),
+      new Signals(sub).subscribe(repoDomain, { updated: (p) => void seen.push(`repo.updated:${p.path}`) }),
+    ];
+    await Promise.all(subs.map((x) => x.ready));
+    await s.worker("fedoraproject:copr-worker:w1");
+    const id = await s.submit(helloSpec());
+    const [task] = await s.waitFinal(id);
+    expect(task).toMatchObject({ state: "succeeded", attempt: 0 });
+    await until(() => seen.some((x) => x.startsWith("repo.updated")), 30_000, "repo.updated");
+    expect(seen).toEqual(["copr.chroot.start", "copr.build.start", "copr.build.end:1", "repo.updated:alice/hello/fedora-40-x86_64"]);
+    const packages = await readPrimary(chrootDir(s.resultsDir, { owner: "alice", project: "hello", chroot: "fedora-40-x86_64" }));
+    expect(packages.map((p) => `${p.name}.${p.arch}`).sort()).toEqual(["hello.noarch", "hello.src"]);
+    const dir = join(s.resultsDir, "alice/hello/fedora-40-x86_64", `${String(id).padStart(8, "0")}-hello`);
+    expect((await readdir(dir)).sort()).toEqual(["builder-live.log.gz", "hello-1.0-1.noarch.rpm", "hello-1.0-1.src.rpm"]);
+    const log = (await s.web.store.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
+    expect(log).toMatch(/running rpmbuild --rebuild --nodeps instead/);
+    expect(log).toMatch(/Wrote: .*hello-1\.0-1\.noarch\.rpm/);
+    const repoFile = await (await fetch(`${s.web.url}/repos/alice/hello/fedora-40-x86_64.repo`)).text();
+    expect(repoFile).toContain(`baseurl=${s.web.url}/results/alice/hello/fedora-40-x86_64/`);
+    for (const x of subs) x.close();
+    await sub.close();
+  });
+
+  it("fails a spec that does not build, keeping the log", async () => {
+    await using s = await startStack();
+    await s.worker("fedoraproject:copr-worker:w1");
+    const id = await s.submit(helloSpec("echo 'about to fail' && exit 3"));
+    const [task] = await s.waitFinal(id);
+    expect(task?.state).toBe("failed");
+    expect(task?.reason).toMatch(/exited with code/);
+    const log = (await s.web.store.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
+    expect(log).toMatch(/about to fail/);
+    const dir = join(s.resultsDir, "alice/hello/fedora-40-x86_64", `${String(id).padStart(8, "0")}-hello`);
+    expect(await readdir(dir)).toContain("builder-live.log.gz");
+  });
+
+  it("cancels a long build and leaves no process on the builder host", async () => {
+    await using s = await startStack();
+    await s.worker("fedoraproject:copr-worker:w1");
+    const id = await s.submit(helloSpec("echo started; sleep 317 & wait"));
+    await until(async () => (await s.tasks(id))[0]?.state === "running", 30_000, "running");
+    await until(async () => (await s.web.store.readLog((await s.tasks(id))[0]?.id ?? "")).some((e) => e.lines.includes("started")), 30_000, "build output");
+    await s.web.store.redis.ping();
+    const { TaskQueues } = await import("@copr/queue");
+    const { Redis } = await import("ioredis");
+    const conn = new Redis(s.web.store.redis.options);
+    const q = new TaskQueues({ connection: conn, prefix: s.web.store.keys.bullPrefix() });
+    await q.control({ kind: "cancel-build", buildId: id, by: "alice" });
+    const [task] = await s.waitFinal(id, 30_000);
+    expect(task?.state).toBe("canceled");
+    const left = await run("pgrep", ["-u", s.sshd.user, "-f", "sleep 317"]).then((r) => r.stdout.trim(), () => "");
+    expect(left).toBe("");
+    await q.close();
+    conn.disconnect();
+  });
+
+  it("fails the task with the reason when the builder host's key is not the pinned one", async () => {
+    await using s = await startStack();
+    await s.worker("fedoraproject:copr-worker:w1", { hostKeyFingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
+    const id = await s.submit(helloSpec());
+    const [task] = await s.waitFinal(id);
+    expect(task?.state).toBe("failed");
+    expect(task?.reason).toMatch(/host key|fingerprint/i);
+  });
+
+  it("finishes a build on a second worker when the first is killed mid-build", async () => {
+    await using s = await startStack();
+    const first = await s.spawnWorker("fedoraproject:copr-worker:w1");
+    const id = await s.submit(helloSpec("echo started; sleep 4"));
+    await until(async () => (await s.tasks(id))[0]?.state === "running", 30_000, "running on w1");
+    await s.worker("fedoraproject:copr-worker:w2");
+    first.kill(); // kill -9: no more heartbeats, no goodbye
+    const [task] = await s.waitFinal(id, 60_000);
+    expect(task).toMatchObject({ state: "succeeded", attempt: 1, agent: "fedoraproject:copr-worker:w2" });
+    expect(task?.hosts).toEqual(["fedoraproject:copr-worker:w1", "fedoraproject:copr-worker:w2"]);
+  });
+});

@@ -1,0 +1,145 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+import { BusConnection, parseBusConfig, silentLogger, type BusConfig } from "@copr/bus";
+import { isFinal } from "@copr/domain";
+import type { Task } from "@copr/store";
+import { busNamespace, redisNamespace, rpmbuild, SshdInstance, type BrokerUser, type BusNamespace } from "@copr/testkit";
+import { loadWebConfig } from "../apps/copr-web/src/config.ts";
+import { startWeb } from "../apps/copr-web/src/web.ts";
+import { startHeadhunter } from "../apps/headhunter/src/headhunter.ts";
+import { connectBuilder } from "../apps/worker/src/builder/connectBuilder.ts";
+import { startWorker, type Worker } from "../apps/worker/src/worker.ts";
+
+export function busConfig(ns: BusNamespace, user: BrokerUser): BusConfig {
+  const { username, password } = ns.credentials(user);
+  return parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username, password, managementUrl: `http://127.0.0.1:${ns.managementPort}`, reconnectMaxDelayMs: 500 });
+}
+
+/**
+ * The whole pipeline in one test process, on the shared broker and Redis
+ * (own vhost and key prefix) and a private sshd builder host: copr-web,
+ * Headhunter, and workers that build over SSH with rpmbuild.
+ */
+export async function startStack() {
+  const services = inject("services");
+  const ns = await busNamespace(services);
+  const rns = await redisNamespace(services);
+  const dataDir = await mkdtemp(join(tmpdir(), "copr-e2e-"));
+  const web = await startWeb(loadWebConfig({ COPR_WEB_PORT: "0", COPR_REDIS_URL: rns.url, COPR_REDIS_PREFIX: rns.keyPrefix, COPR_WEB_DATA_DIR: dataDir }));
+  const hh = await startHeadhunter({
+    bus: busConfig(ns, "headhunter"), redisUrl: rns.url, redisPrefix: rns.keyPrefix, webUrl: web.url,
+    log: silentLogger, callTimeoutMs: 5000, missedIntervals: 3,
+  });
+  const sshd = await SshdInstance.start();
+  const alice = await web.store.createUser("alice");
+  await web.store.createProject("alice", "hello", ["fedora-40-x86_64"]);
+  const workers: Worker[] = [];
+  const resultsDir = join(dataDir, "results");
+
+  return {
+    ns, web, hh, sshd, dataDir, resultsDir, aliceToken: alice.token,
+    async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number } = {}): Promise<Worker> {
+      const { token } = await web.store.addWorker(name);
+      const w = await startWorker({
+        bus: busConfig(ns, "worker"), name, token, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 400,
+        hosts: [{
+          name: `builder-${sshd.port}`, host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(),
+          hostKeyFingerprint: options.hostKeyFingerprint ?? sshd.hostKeyFingerprint, arches: ["x86_64"], slots: options.slots ?? 2, workDir: sshd.workDir,
+        }],
+        connect: connectBuilder,
+        resultsDir: options.createrepo === false ? undefined : resultsDir,
+        log: silentLogger,
+      });
+      workers.push(w);
+      return w;
+    },
+    /** A worker as its own process (apps/worker/src/main.ts), for kill -9. */
+    async spawnWorker(name: string): Promise<{ kill(): void }> {
+      const { token } = await web.store.addWorker(name);
+      const dir = await mkdtemp(join(tmpdir(), "copr-worker-proc-"));
+      await writeFile(join(dir, "key"), sshd.privateKey, { mode: 0o600 });
+      await writeFile(join(dir, "builders.json"), JSON.stringify({
+        hosts: [{ name: `builder-${sshd.port}`, host: "127.0.0.1", port: sshd.port, user: sshd.user, key_file: join(dir, "key"),
+          host_key_fingerprint: sshd.hostKeyFingerprint, arches: ["x86_64"], slots: 2, work_dir: sshd.workDir }],
+      }));
+      const { username, password } = ns.credentials("worker");
+      const child = spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
+        env: {
+          PATH: process.env.PATH, HOME: process.env.HOME,
+          COPR_BUS_PORT: String(ns.amqpPort), COPR_BUS_VHOST: ns.vhost, COPR_BUS_USER: username, COPR_BUS_PASSWORD: password,
+          COPR_WORKER_NAME: name, COPR_WORKER_TOKEN: token, COPR_WORKER_STATE_DIR: dir, COPR_WORKER_HEARTBEAT_MS: "400",
+          COPR_WORKER_BUILDERS: join(dir, "builders.json"),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      await new Promise<void>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error(`worker process did not start: ${output}`)), 30_000);
+        for (const stream of [child.stdout, child.stderr]) {
+          createInterface({ input: stream }).on("line", (line) => {
+            output += `${line}\n`;
+            if (line.includes("worker agent ready")) {
+              clearTimeout(timer);
+              ok();
+            }
+          });
+        }
+        child.once("exit", (code) => fail(new Error(`worker process exited (${String(code)}): ${output}`)));
+      });
+      return { kill: () => child.kill("SIGKILL") };
+    },
+    /** Builds an SRPM from spec text and submits it as alice; returns the build id. */
+    async submit(spec: string): Promise<number> {
+      const body = await readFile(await rpmbuild(spec));
+      const res = await fetch(`${web.url}/api/projects/alice/hello/builds`, { method: "POST", headers: { authorization: `Bearer ${alice.token}` }, body });
+      if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { build: { id: number } }).build.id;
+    },
+    async tasks(buildId: number): Promise<Task[]> {
+      const b = await web.store.getBuild(buildId);
+      return b === null ? [] : await web.store.getTasks(b.taskIds);
+    },
+    async waitFinal(buildId: number, timeoutMs = 60_000): Promise<Task[]> {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const tasks = await this.tasks(buildId);
+        if (tasks.length > 0 && tasks.every((t) => isFinal(t.state))) return tasks;
+        if (Date.now() > end) throw new Error(`build ${buildId} not final after ${timeoutMs} ms: ${JSON.stringify(tasks.map((t) => [t.chroot, t.state, t.reason]))}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async subscriber(): Promise<BusConnection> {
+      return await BusConnection.open(busConfig(ns, "subscriber"), { logger: silentLogger });
+    },
+    async [Symbol.asyncDispose]() {
+      for (const w of workers) await w.close().catch(() => undefined);
+      await hh.close();
+      await web.close();
+      await sshd.close();
+      await rns[Symbol.asyncDispose]();
+      await ns[Symbol.asyncDispose]();
+    },
+  };
+}
+
+export const helloSpec = (build = "echo building", extra = "") => `Name: hello
+Version: 1.0
+Release: 1
+Summary: a test package
+License: MIT
+BuildArch: noarch
+${extra}
+%description
+A test package.
+%build
+${build}
+%install
+mkdir -p %{buildroot}/usr/share/hello
+echo hello > %{buildroot}/usr/share/hello/greeting
+%files
+/usr/share/hello/greeting
+`;
