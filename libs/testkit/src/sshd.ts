@@ -105,7 +105,11 @@ export class SshdInstance {
     await keygen(join(dir, "client_ed25519_key"));
     const hostPub = await readFile(join(dir, "host_ed25519_key.pub"), "utf8");
     const clientPub = await readFile(join(dir, "client_ed25519_key.pub"), "utf8");
-    const authorizedKeys = join(dir, "authorized_keys");
+    // Outside the checkout: StrictModes refuses a file below a world-writable
+    // directory, and a clone may live under /tmp.
+    await mkdir(AUTHORIZED_KEYS_ROOT, { recursive: true, mode: 0o755 });
+    await chmod(AUTHORIZED_KEYS_ROOT, 0o755);
+    const authorizedKeys = authorizedKeysFile(dir);
     // `restrict`, as infra/ssh/README.md recommends: no forwarding, PTY or ~/.ssh/rc; exec and SFTP still work.
     await writeFile(authorizedKeys, `restrict ${clientPub}`, { mode: 0o644 });
     await chmod(authorizedKeys, 0o644);
@@ -197,6 +201,7 @@ export class SshdInstance {
       openInstances.delete(instanceId(this.dir));
       await rm(this.dir, { recursive: true, force: true });
       await rm(this.workDir, { recursive: true, force: true });
+      await rm(authorizedKeysFile(this.dir), { force: true });
     });
     await this.#closed;
   }
@@ -276,6 +281,13 @@ async function lookupUser(user: string): Promise<Account | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Root-owned directory (0755) for the instances' authorized keys files. */
+const AUTHORIZED_KEYS_ROOT = "/var/lib/copr-testkit/authorized_keys";
+
+function authorizedKeysFile(instanceDir: string): string {
+  return join(AUTHORIZED_KEYS_ROOT, basename(instanceDir));
 }
 
 /** The builder user, created with a home and bash if missing. Refuses root. */
