@@ -2,6 +2,10 @@
  * Every Redis key the project uses, built here and nowhere else. `prefix`
  * namespaces a deployment (default "copr:"); tests use a prefix per test.
  */
+export type StatusBucket = "pending" | "running";
+export type StatusDimension = "owner" | "arch" | "chroot";
+export const STATUS_DIMENSIONS: readonly StatusDimension[] = ["owner", "arch", "chroot"];
+
 export function storeKeys(prefix: string) {
   return {
     prefix,
@@ -34,6 +38,17 @@ export function storeKeys(prefix: string) {
     workers: () => `${prefix}workers`,
     /** worker token sha256 → worker name */
     workerToken: (sha256: string) => `${prefix}worker-token:${sha256}`,
+    /**
+     * Status indexes, kept by every task move so status pages never scan:
+     * per bucket ("pending" = queued, "running" = starting or running) a
+     * count per owner/arch/chroot (hash), a total, all task ids by time
+     * (zset), and the task ids of each group (zset).
+     */
+    statsPrefix: () => `${prefix}stats:`,
+    statsCounts: (bucket: StatusBucket, dim: StatusDimension) => `${prefix}stats:${bucket}:count:${dim}`,
+    statsTotal: (bucket: StatusBucket) => `${prefix}stats:${bucket}:total`,
+    statsTasks: (bucket: StatusBucket) => `${prefix}stats:${bucket}:tasks`,
+    statsGroupTasks: (bucket: StatusBucket, dim: StatusDimension, value: string) => `${prefix}stats:${bucket}:tasks:${dim}:${value}`,
     /** BullMQ key prefix for the queues */
     bullPrefix: () => `${prefix}bull`,
   } as const;

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { canTransition, chrootArch, isFinal, isSafeOwner, isSafeProject, taskId, TASK_STATES, type TaskState } from "@copr/domain";
-import { storeKeys, type StoreKeys } from "./keys.ts";
+import { STATUS_DIMENSIONS, storeKeys, type StatusBucket, type StatusDimension, type StoreKeys } from "./keys.ts";
 import { StoreError } from "./storeErrors.ts";
 import { hashToken, newToken } from "./tokens.ts";
 import type { Build, Project, SrpmInfo, Task, User, WorkerRecord } from "./types.ts";
@@ -31,10 +31,38 @@ for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then allowed = true end 
 if not allowed then return {'REFUSED', cur} end
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[3] then return {'REFUSED', cur} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1])
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 5, #ARGV - 2, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 local id = cjson.decode(redis.call('HGET', KEYS[1], 'id'))
 if ARGV[4] == '1' then redis.call('SREM', KEYS[2], id) else redis.call('SADD', KEYS[2], id) end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'task', id, 'from', cjson.decode(cur), 'to', cjson.decode(ARGV[1]))
+-- status indexes (ARGV[#ARGV-1] = stats key prefix, ARGV[#ARGV] = now)
+local sp = ARGV[#ARGV - 1]
+local now = ARGV[#ARGV]
+local function bucket(st)
+  if st == '"pending"' then return 'pending' end
+  if st == '"starting"' or st == '"running"' then return 'running' end
+  return nil
+end
+local from_b, to_b = bucket(cur), bucket(ARGV[1])
+if from_b ~= to_b then
+  local groups = {
+    owner = cjson.decode(redis.call('HGET', KEYS[1], 'owner')),
+    arch = cjson.decode(redis.call('HGET', KEYS[1], 'arch')),
+    chroot = cjson.decode(redis.call('HGET', KEYS[1], 'chroot')),
+  }
+  for _, pair in ipairs({{from_b, -1}, {to_b, 1}}) do
+    local b, d = pair[1], pair[2]
+    if b then
+      redis.call('INCRBY', sp .. b .. ':total', d)
+      if d > 0 then redis.call('ZADD', sp .. b .. ':tasks', now, id) else redis.call('ZREM', sp .. b .. ':tasks', id) end
+      for dim, value in pairs(groups) do
+        redis.call('HINCRBY', sp .. b .. ':count:' .. dim, value, d)
+        if d > 0 then redis.call('ZADD', sp .. b .. ':tasks:' .. dim .. ':' .. value, now, id)
+        else redis.call('ZREM', sp .. b .. ':tasks:' .. dim .. ':' .. value, id) end
+      end
+    end
+  end
+end
 return {'OK', cur}
 `;
 
@@ -137,8 +165,16 @@ export class Store {
     multi.hset(this.keys.build(id), "json", JSON.stringify(build));
     for (const t of tasks) multi.hset(this.keys.task(t.id), taskToHash(t));
     multi.rpush(this.keys.buildTasks(id), ...build.taskIds);
-    const active = tasks.filter((t) => t.state === "pending").map((t) => t.id);
-    if (active.length > 0) multi.sadd(this.keys.activeTasks(), ...active);
+    const active = tasks.filter((t) => t.state === "pending");
+    if (active.length > 0) multi.sadd(this.keys.activeTasks(), ...active.map((t) => t.id));
+    for (const t of active) {
+      multi.incr(this.keys.statsTotal("pending"));
+      multi.zadd(this.keys.statsTasks("pending"), now, t.id);
+      for (const dim of STATUS_DIMENSIONS) {
+        multi.hincrby(this.keys.statsCounts("pending", dim), t[dim], 1);
+        multi.zadd(this.keys.statsGroupTasks("pending", dim, t[dim]), now, t.id);
+      }
+    }
     multi.xadd(this.keys.buildEvents(id), "*", "build", String(id), "from", "", "to", "created");
     multi.zadd(this.keys.builds(), id, String(id));
     multi.zadd(this.keys.projectBuilds(input.owner, input.project), id, String(id));
@@ -186,6 +222,7 @@ export class Store {
     }).coprTransition(
       this.keys.task(id), this.keys.activeTasks(), this.keys.buildEvents(buildIdOf(id)),
       JSON.stringify(to), from.map((f) => JSON.stringify(f)).join(","), attempt === undefined ? "" : String(attempt), isFinal(to) ? "1" : "0", ...flat,
+      this.keys.statsPrefix(), String(Date.now()),
     ));
     if (status === "NOT_FOUND") throw new StoreError("NOT_FOUND", `task ${id} does not exist`);
     const prev = JSON.parse(previous) as TaskState;
@@ -221,6 +258,33 @@ export class Store {
       for (let i = 0; i + 1 < kv.length; i += 2) m.set(kv[i] ?? "", kv[i + 1] ?? "");
       return { id: entryId, task: m.get("task") ?? "", from: m.get("from") ?? "", to: m.get("to") ?? "" };
     });
+  }
+
+  // ---- status pages (indexes kept by every move; no scans) ----
+
+  /** Totals and counts per owner, arch and chroot of queued ("pending") or running tasks. */
+  async statusCounts(bucket: StatusBucket): Promise<{ total: number; byOwner: Record<string, number>; byArch: Record<string, number>; byChroot: Record<string, number> }> {
+    const [total, byOwner, byArch, byChroot] = await Promise.all([
+      this.redis.get(this.keys.statsTotal(bucket)),
+      this.redis.hgetall(this.keys.statsCounts(bucket, "owner")),
+      this.redis.hgetall(this.keys.statsCounts(bucket, "arch")),
+      this.redis.hgetall(this.keys.statsCounts(bucket, "chroot")),
+    ]);
+    const nonZero = (h: Record<string, string>): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(h)) if (Number(v) > 0) out[k] = Number(v);
+      return out;
+    };
+    return { total: Number(total ?? 0), byOwner: nonZero(byOwner), byArch: nonZero(byArch), byChroot: nonZero(byChroot) };
+  }
+
+  /** One page of a bucket's tasks, oldest first, optionally of one group (e.g. owner alice). */
+  async statusTasks(bucket: StatusBucket, options: { group?: { dim: StatusDimension; value: string }; offset?: number; limit?: number } = {}): Promise<{ total: number; tasks: Task[] }> {
+    const key = options.group === undefined ? this.keys.statsTasks(bucket) : this.keys.statsGroupTasks(bucket, options.group.dim, options.group.value);
+    const offset = options.offset ?? 0;
+    const limit = Math.min(options.limit ?? 50, 500);
+    const [total, ids] = await Promise.all([this.redis.zcard(key), this.redis.zrange(key, String(offset), String(offset + limit - 1))]);
+    return { total, tasks: await this.getTasks(ids) };
   }
 
   // ---- live logs ----

@@ -85,4 +85,24 @@ describe("store", () => {
     expect(await s.authenticateWorker(token)).toBeNull();
     await expect(s.removeWorker("nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
+
+  it("keeps status counts and pages per owner, arch and chroot without scanning", async () => {
+    await using s = await store();
+    const a = await s.createBuild({ owner: "alice", project: "p", submittedBy: "alice", srpm, chroots: [{ chroot: "fedora-40-x86_64" }, { chroot: "fedora-40-aarch64" }] });
+    await s.createBuild({ owner: "bob", project: "p", submittedBy: "bob", srpm, chroots: [{ chroot: "fedora-40-x86_64" }, { chroot: "epel-9-s390x", skip: "ExcludeArch" }] });
+    let pending = await s.statusCounts("pending");
+    expect(pending).toEqual({ total: 3, byOwner: { alice: 2, bob: 1 }, byArch: { x86_64: 2, aarch64: 1 }, byChroot: { "fedora-40-x86_64": 2, "fedora-40-aarch64": 1 } });
+    const first = a.tasks[0]?.id ?? "";
+    await s.transitionTask(first, "starting", { agent: "v:p:w" }, 0);
+    await s.transitionTask(first, "running", {}, 0);
+    pending = await s.statusCounts("pending");
+    const running = await s.statusCounts("running");
+    expect([pending.total, pending.byOwner]).toEqual([2, { alice: 1, bob: 1 }]);
+    expect([running.total, running.byArch]).toEqual([1, { x86_64: 1 }]);
+    const page = await s.statusTasks("pending", { group: { dim: "owner", value: "alice" } });
+    expect([page.total, page.tasks.map((t) => t.chroot)]).toEqual([1, ["fedora-40-aarch64"]]);
+    await s.transitionTask(first, "succeeded", {}, 0);
+    expect((await s.statusCounts("running")).total).toBe(0);
+    expect((await s.statusTasks("pending", { offset: 1, limit: 1 })).tasks).toHaveLength(1);
+  });
 });

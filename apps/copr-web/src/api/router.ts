@@ -67,6 +67,22 @@ export const appRouter = router({
       .query(({ ctx, input }) => ctx.store.readLog(input.taskId, input.after)),
   }),
 
+  /** Queue status for the status pages: counters and indexes, never a scan. */
+  status: router({
+    summary: publicProcedure.query(async ({ ctx }) => {
+      const [pending, running] = await Promise.all([ctx.store.statusCounts("pending"), ctx.store.statusCounts("running")]);
+      return { pending, running };
+    }),
+    tasks: publicProcedure
+      .input(z.object({
+        bucket: z.enum(["pending", "running"]),
+        group: z.object({ dim: z.enum(["owner", "arch", "chroot"]), value: z.string().min(1).max(200) }).optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(50),
+      }))
+      .query(({ ctx, input }) => ctx.store.statusTasks(input.bucket, input)),
+  }),
+
   workers: router({
     add: adminProcedure.input(z.object({ name: agentName })).mutation(async ({ ctx, input }) => {
       const { worker, token } = await ctx.store.addWorker(input.name);
