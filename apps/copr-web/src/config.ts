@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { loadEnvConfig } from "@copr/config";
+import { busEnvSettings, loadEnvConfig } from "@copr/config";
 
 const DEFAULT_CHROOTS = "fedora-40-x86_64,fedora-40-aarch64,fedora-41-x86_64,fedora-41-aarch64,fedora-rawhide-x86_64,epel-9-x86_64,epel-9-aarch64";
 
@@ -16,6 +16,13 @@ const schema = z.object({
   maxSrpmMiB: z.coerce.number().int().min(1).max(10_240).default(500),
   /** Chroots projects may use. */
   chroots: z.string().default(DEFAULT_CHROOTS).transform((s) => s.split(",").map((c) => c.trim()).filter((c) => c !== "")),
+  /** The bus is optional for copr-web: with it, the builders page shows live agents. */
+  busHost: z.string().default("127.0.0.1"),
+  busPort: z.coerce.number().int().min(1).max(65535).default(5672),
+  busVhost: z.string().default("copr"),
+  busUser: z.string().default("copr-web"),
+  busPassword: z.string().min(1).optional(),
+  domainPrefix: z.string().default("org.fedoraproject.copr"),
 });
 
 export type WebConfig = Readonly<z.output<typeof schema>>;
@@ -30,5 +37,11 @@ export function loadWebConfig(env: Readonly<Record<string, string | undefined>> 
     dataDir: { env: "COPR_WEB_DATA_DIR", help: "directory for SRPMs and results, default /var/lib/copr" },
     maxSrpmMiB: { env: "COPR_WEB_MAX_SRPM_MIB", help: "largest SRPM accepted, MiB, default 500" },
     chroots: { env: "COPR_WEB_CHROOTS", help: `comma-separated chroots projects may use, default ${DEFAULT_CHROOTS}` },
+    busHost: busEnvSettings.busHost,
+    busPort: busEnvSettings.busPort,
+    busVhost: busEnvSettings.busVhost,
+    busUser: { env: "COPR_BUS_USER", help: "broker user, default copr-web" },
+    busPassword: { env: "COPR_BUS_PASSWORD", help: "broker password of copr-web; without it the builders page shows registrations only" },
+    domainPrefix: busEnvSettings.domainPrefix,
   }, env);
 }

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { TaskQueues } from "@copr/queue";
 import { Store } from "@copr/store";
+import { BusConnection, Console, defaultLogger, parseBusConfig } from "@copr/bus";
 import type { WebConfig } from "./config.ts";
 import { createWebServer } from "./http/server.ts";
 
@@ -24,7 +25,17 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
   const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   queueRedis.on("error", () => undefined);
   const queues = new TaskQueues({ connection: queueRedis, prefix: store.keys.bullPrefix() });
-  const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "" };
+  // On the bus (optional) only to follow agents' heartbeats for the builders page.
+  let bus: BusConnection | undefined;
+  let console: Console | undefined;
+  if (config.busPassword !== undefined) {
+    bus = await BusConnection.open(parseBusConfig({
+      host: config.busHost, port: config.busPort, vhost: config.busVhost, username: config.busUser, password: config.busPassword, domainPrefix: config.domainPrefix,
+    }), { logger: defaultLogger("copr-web") });
+    console = await Console.open(bus);
+    void console.locate(1000).catch(() => undefined);
+  }
+  const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "", agents: console?.agents };
   const server = createWebServer(deps);
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
@@ -45,6 +56,8 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
         });
         await queues.close();
         queueRedis.disconnect();
+        console?.close();
+        await bus?.close();
         await store.close();
       })();
       return closing;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { AgentRegistry } from "@copr/bus";
 import type { Store, User } from "@copr/store";
 import type { TaskQueues } from "@copr/queue";
 import type { WebConfig } from "../config.ts";
@@ -14,6 +15,8 @@ export interface WebDeps {
   resultsDir: string;
   /** Base URL users and workers reach this server at. */
   publicUrl: string;
+  /** Live agents from heartbeats, when copr-web is on the bus. */
+  agents: AgentRegistry | undefined;
 }
 
 export interface ApiContext extends WebDeps {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { OWNER_RE, PROJECT_RE } from "@copr/domain";
 import { buildView } from "../builds/buildView.ts";
 import { decodeCursor, watchBuild } from "../builds/watchBuild.ts";
+import { buildersList, nextAgentChange } from "../builders/buildersList.ts";
 import { adminProcedure, authedProcedure, publicProcedure, router } from "./trpc.ts";
 
 const owner = z.string().regex(OWNER_RE, "owner: letters, digits, _ and -");
@@ -81,6 +82,21 @@ export const appRouter = router({
         limit: z.number().int().min(1).max(500).default(50),
       }))
       .query(({ ctx, input }) => ctx.store.statusTasks(input.bucket, input)),
+  }),
+
+  /** Registered workers with their live state from heartbeats. */
+  builders: router({
+    list: publicProcedure.query(({ ctx }) => buildersList(ctx.store, ctx.agents)),
+    watch: publicProcedure.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(async function* ({ ctx, signal }) {
+      const aborted = (): boolean => signal?.aborted === true;
+      let n = 0;
+      while (!aborted()) {
+        yield tracked(String(n++), await buildersList(ctx.store, ctx.agents));
+        // Without the bus there are no heartbeats to wait for: registrations change rarely.
+        if (ctx.agents === undefined) await new Promise((r) => setTimeout(r, 5000));
+        else await nextAgentChange(ctx.agents, signal);
+      }
+    }),
   }),
 
   workers: router({
