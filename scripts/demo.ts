@@ -98,7 +98,11 @@ async function main(): Promise<void> {
     COPR_BUS_PORT: String(broker.amqpPort), COPR_BUS_VHOST: "copr", COPR_BUS_USER: user, COPR_BUS_PASSWORD: broker.passwords[user],
     COPR_BUS_MANAGEMENT_URL: `http://127.0.0.1:${broker.managementPort}`,
   });
-  const webEnv = { COPR_WEB_PORT: String(webPort), COPR_REDIS_URL: redis.url, COPR_WEB_DATA_DIR: join(dir, "web") };
+  const webEnv = {
+    COPR_WEB_PORT: String(webPort), COPR_REDIS_URL: redis.url, COPR_WEB_DATA_DIR: join(dir, "web"),
+    // copr-web follows heartbeats for the builders page.
+    COPR_BUS_PORT: String(broker.amqpPort), COPR_BUS_VHOST: "copr", COPR_BUS_USER: "copr-web", COPR_BUS_PASSWORD: broker.passwords["copr-web"],
+  };
 
   let webReady: () => void = () => undefined;
   const webUp = new Promise<void>((ok) => (webReady = ok));
