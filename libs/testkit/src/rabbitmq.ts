@@ -1,3 +1,4 @@
+import { servicePath } from "./env.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile, copyFile, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -111,7 +112,7 @@ export class RabbitMqInstance {
 
   #env(): NodeJS.ProcessEnv {
     return {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      PATH: servicePath(),
       HOME: this.dir,
       LANG: "C.UTF-8",
       RABBITMQ_NODENAME: this.nodeName,

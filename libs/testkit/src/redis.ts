@@ -1,3 +1,4 @@
+import { servicePath } from "./env.ts";
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { connect } from "node:net";
@@ -77,7 +78,7 @@ export class RedisInstance {
   /** Starts the server (again) on the same port and dir; resolves once it answers PING (data loaded from the AOF). */
   async restart(): Promise<void> {
     if (this.running) return;
-    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" };
+    const env = { PATH: servicePath(), LANG: "C.UTF-8" };
     const server = ServiceProcess.spawn(REDIS_SERVER, this.#args(), env, join(this.dir, "process.log"), this.dir, this.dir);
     this.#server = server;
     const deadline = Date.now() + this.#startTimeoutMs;
