@@ -1,39 +1,18 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { readDocTable } from "@copr/testkit";
 import { BUS_ERROR_CODES, BUS_ERROR_RETRYABLE, BusError, type BusErrorCode } from "./errors.ts";
 
 const DOC_PATH = new URL("../../../docs/bus-errors.md", import.meta.url);
 const HEADER = ["code", "retryable", "when it happens", "what to do"];
 
-function cells(line: string): string[] {
-  return line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((c) => c.trim());
-}
-
-/** Rows of the table whose header is `code | retryable | when it happens | what to do`. */
-function docTable(markdown: string): Map<string, string> {
-  const lines = markdown.split(/\r?\n/);
-  const start = lines.findIndex((l) => l.trim().startsWith("|") && cells(l).join("|").toLowerCase() === HEADER.join("|"));
-  if (start < 0) throw new Error(`docs/bus-errors.md has no table with header | ${HEADER.join(" | ")} |`);
-  const rows = new Map<string, string>();
-  for (const line of lines.slice(start + 2)) {
-    if (!line.trim().startsWith("|")) break;
-    const row = cells(line);
-    if (row.length !== HEADER.length) throw new Error(`docs/bus-errors.md: row has ${row.length} cells, want ${HEADER.length}: ${line}`);
-    const code = (row[0] ?? "").replace(/`/g, "");
-    if (rows.has(code)) throw new Error(`docs/bus-errors.md lists ${code} twice`);
-    rows.set(code, (row[1] ?? "").toLowerCase());
-  }
-  return rows;
-}
+const docTable = (): Map<string, string> => readDocTable(DOC_PATH, HEADER).rows;
 
 describe("docs/bus-errors.md", () => {
-  const table = docTable(readFileSync(DOC_PATH, "utf8"));
+  const table = docTable();
   const codes = Object.values(BUS_ERROR_CODES) as string[];
 
   it("has the separator row right after the header", () => {
-    const lines = readFileSync(DOC_PATH, "utf8").split(/\r?\n/);
-    const start = lines.findIndex((l) => cells(l).join("|").toLowerCase() === HEADER.join("|"));
-    expect(lines[start + 1]).toMatch(/^\|(\s*:?-+:?\s*\|){4}$/);
+    expect(readDocTable(DOC_PATH, HEADER).separator).toMatch(/^\|(\s*:?-+:?\s*\|){4}$/);
   });
 
   it("documents every code in BUS_ERROR_CODES", () => {

@@ -1,33 +1,14 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { readDocTable } from "@copr/testkit";
 import { REPO_ERROR_CODES, REPO_ERROR_RETRYABLE, RepoError, type RepoErrorCode } from "./repoErrors.ts";
 
 const DOC_PATH = new URL("../README.md", import.meta.url);
 const HEADER = ["code", "retryable", "when it happens", "what to do"];
 
-function cells(line: string): string[] {
-  return line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((c) => c.trim());
-}
-
-/** code -> retryable cell of the table headed `code | retryable | when it happens | what to do`. */
-function docTable(markdown: string): Map<string, string> {
-  const lines = markdown.split(/\r?\n/);
-  const start = lines.findIndex((l) => l.trim().startsWith("|") && cells(l).join("|").toLowerCase() === HEADER.join("|"));
-  if (start < 0) throw new Error(`libs/repo/README.md has no table with header | ${HEADER.join(" | ")} |`);
-  const rows = new Map<string, string>();
-  for (const line of lines.slice(start + 2)) {
-    if (!line.trim().startsWith("|")) break;
-    const row = cells(line);
-    if (row.length !== HEADER.length) throw new Error(`README.md: row has ${row.length} cells, want ${HEADER.length}: ${line}`);
-    const code = (row[0] ?? "").replace(/`/g, "");
-    if (rows.has(code)) throw new Error(`README.md lists ${code} twice`);
-    rows.set(code, (row[1] ?? "").toLowerCase());
-  }
-  return rows;
-}
+const docTable = (): Map<string, string> => readDocTable(DOC_PATH, HEADER).rows;
 
 describe("libs/repo/README.md error table", () => {
-  const table = docTable(readFileSync(DOC_PATH, "utf8"));
+  const table = docTable();
   const codes = Object.values(REPO_ERROR_CODES) as string[];
 
   it("documents every code and no other", () => {

@@ -5,3 +5,4 @@ export { busNamespace, redisNamespace, type SharedServices, type BusNamespace, t
 export { ManagementClient } from "./management.ts";
 export { rpmbuild } from "./rpmbuild.ts";
 export { SshdInstance, type SshdOptions } from "./sshd.ts";
+export { readDocTable, tableCells } from "./docTable.ts";
