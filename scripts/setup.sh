@@ -15,10 +15,11 @@ declare -A wanted=(
   [/usr/sbin/sshd]=openssh-server
   [/usr/bin/dnf]=dnf
   [/usr/lib/python3/dist-packages/dnf-plugins/config_manager.py]=dnf-plugins-core
+  [/usr/bin/chromium]=chromium
 )
 missing=()
 for path in "${!wanted[@]}"; do
-  [ -x "$path" ] || missing+=("${wanted[$path]}")
+  [ -e "$path" ] || missing+=("${wanted[$path]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

@@ -61,9 +61,26 @@ export class RabbitMqInstance {
     this.#startTimeoutMs = init.startTimeoutMs;
   }
 
+  /**
+   * Starts a node. The ports come from probes that released them again, so
+   * another process can take one first: a node that fails to start is tried
+   * again on new ports (3 times).
+   */
   static async start(options: RabbitMqOptions = {}): Promise<RabbitMqInstance> {
     reapStale(tmpRoot);
-    const [amqpPort, managementPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await RabbitMqInstance.#startOnce(options);
+      } catch (error) {
+        if (attempt >= 3 || options.dir !== undefined) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(options: RabbitMqOptions): Promise<RabbitMqInstance> {
+    const ports = new Set<number>();
+    while (ports.size < 4) ports.add(await freePort());
+    const [amqpPort = 0, managementPort = 0, distPort = 0, epmdPort = 0] = [...ports];
     const dir = options.dir ?? join(tmpRoot, `rabbitmq-${amqpPort}-${randomBytes(3).toString("hex")}`);
     await mkdir(join(dir, "log"), { recursive: true });
     await mkdir(join(dir, "mnesia"), { recursive: true });
@@ -97,8 +114,13 @@ export class RabbitMqInstance {
       dir, amqpPort, managementPort, distPort, epmdPort, passwords, definitions,
       startTimeoutMs: options.startTimeoutMs ?? 90_000,
     });
-    await instance.#startEpmd();
-    await instance.restart();
+    try {
+      await instance.#startEpmd();
+      await instance.restart();
+    } catch (error) {
+      await instance.close().catch(() => undefined);
+      throw error;
+    }
     return instance;
   }
 
