@@ -6,7 +6,7 @@
  * Headhunter and a worker as separate processes. Creates a user with the
  * admin command, registers the worker with `copr worker add`, builds the
  * example SRPM from examples/hello/hello.spec and submits it with
- * `copr build`, which shows it live. Prints the results and .repo URLs and
+ * `copr build`, which shows it live. Prints the web UI, results and .repo URLs and
  * keeps running until Ctrl-C, then stops everything it started.
  * `--once` stops after the build (exit code = the build's).
  */
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
   const webUp = new Promise<void>((ok) => (webReady = ok));
   startApp("copr-web", "apps/copr-web/src/main.ts", webEnv, (l) => l.includes("copr-web listening") && webReady());
   await webUp;
+  say(`web UI: ${webUrl}/  (builds appear there live)`);
 
   // Accounts: an admin and a packager, with the admin command on the server host.
   const token = async (user: string, admin: boolean): Promise<string> => {
@@ -152,10 +153,12 @@ async function main(): Promise<void> {
   say(`$ copr build hello ${srpm}`);
   const build = await copr(["build", "hello", srpm], userConfig);
   const repoUrl = `${webUrl}/repos/demo/hello/fedora-40-x86_64.repo`;
+  const buildId = /Created builds: (\d+)/.exec(build.out)?.[1];
   process.stdout.write([
     "",
     `demo: build ${build.code === 0 ? "succeeded" : "did not succeed"}.`,
-    `demo: web:     ${webUrl}/results/demo/hello/fedora-40-x86_64/  (results and repodata)`,
+    `demo: web UI:  ${buildId === undefined ? `${webUrl}/` : `${webUrl}/builds/${buildId}`}  (open in a browser; sign in with the token in ${userConfig})`,
+    `demo: results: ${webUrl}/results/demo/hello/fedora-40-x86_64/  (results and repodata)`,
     `demo: .repo:   ${repoUrl}`,
     `demo:          dnf config-manager --add-repo ${repoUrl} && dnf install hello`,
     `demo: CLI:     npm run copr -- list-builds demo/hello --config ${userConfig}`,

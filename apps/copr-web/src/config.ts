@@ -1,7 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { busEnvSettings, loadEnvConfig } from "@copr/config";
 
 const DEFAULT_CHROOTS = "fedora-40-x86_64,fedora-40-aarch64,fedora-41-x86_64,fedora-41-aarch64,fedora-rawhide-x86_64,epel-9-x86_64,epel-9-aarch64";
+
+/** The production build of the web UI (`npm run build:ui`): apps/copr-web/dist/ui. */
+const DEFAULT_UI_DIR = fileURLToPath(new URL("../dist/ui", import.meta.url));
 
 const schema = z.object({
   host: z.string().default("127.0.0.1"),
@@ -16,6 +20,8 @@ const schema = z.object({
   maxSrpmMiB: z.coerce.number().int().min(1).max(10_240).default(500),
   /** Chroots projects may use. */
   chroots: z.string().default(DEFAULT_CHROOTS).transform((s) => s.split(",").map((c) => c.trim()).filter((c) => c !== "")),
+  /** Directory of the built web UI (index.html and assets/) served for every page route. */
+  uiDir: z.string().min(1).default(DEFAULT_UI_DIR),
   /** The bus is optional for copr-web: with it, the builders page shows live agents. */
   busHost: z.string().default("127.0.0.1"),
   busPort: z.coerce.number().int().min(1).max(65535).default(5672),
@@ -37,6 +43,7 @@ export function loadWebConfig(env: Readonly<Record<string, string | undefined>> 
     dataDir: { env: "COPR_WEB_DATA_DIR", help: "directory for SRPMs and results, default /var/lib/copr" },
     maxSrpmMiB: { env: "COPR_WEB_MAX_SRPM_MIB", help: "largest SRPM accepted, MiB, default 500" },
     chroots: { env: "COPR_WEB_CHROOTS", help: `comma-separated chroots projects may use, default ${DEFAULT_CHROOTS}` },
+    uiDir: { env: "COPR_WEB_UI_DIR", help: "directory of the built web UI (npm run build:ui), default apps/copr-web/dist/ui" },
     busHost: busEnvSettings.busHost,
     busPort: busEnvSettings.busPort,
     busVhost: busEnvSettings.busVhost,

@@ -8,13 +8,16 @@ import { loadWebConfig } from "../src/config.ts";
 import { startWeb } from "../src/web.ts";
 import type { AppRouter } from "../src/api/router.ts";
 
-/** A copr-web on a free port, its own Redis prefix and data dir, with user alice (and admin root). */
-export async function webFixture() {
+/**
+ * A copr-web on a free port, its own Redis prefix and data dir, with user
+ * alice (and admin root). `env` adds or overrides settings (e.g. COPR_WEB_UI_DIR).
+ */
+export async function webFixture(env: Readonly<Record<string, string>> = {}) {
   const ns = await redisNamespace(inject("services"));
   const dataDir = await mkdtemp(join(tmpdir(), "copr-web-"));
   const web = await startWeb(loadWebConfig({
     COPR_WEB_PORT: "0", COPR_REDIS_URL: ns.url, COPR_REDIS_PREFIX: ns.keyPrefix, COPR_WEB_DATA_DIR: dataDir,
-    COPR_WEB_MAX_SRPM_MIB: "2",
+    COPR_WEB_MAX_SRPM_MIB: "2", ...env,
   }));
   const alice = await web.store.createUser("alice");
   const root = await web.store.createUser("root", true);

@@ -10,6 +10,7 @@ import { receiveResult } from "../builds/receiveResult.ts";
 import { repoFileContent, RepoError } from "@copr/repo";
 import { serveFile } from "./files.ts";
 import { HttpError, sendError, sendJson } from "./respond.ts";
+import { isUiPath, serveUi } from "./ui.ts";
 
 type Route = (deps: WebDeps, req: IncomingMessage, res: ServerResponse, match: RegExpExecArray) => Promise<void>;
 
@@ -104,6 +105,15 @@ export function createWebServer(deps: WebDeps): Server {
       trpc(req, res);
       return;
     }
+    const fail = (error: unknown): void => {
+      if (error instanceof HttpError) sendError(res, error.status, error.code, error.message);
+      else {
+        process.stderr.write(`copr-web: ${req.method} ${path}: ${error instanceof Error ? error.stack : String(error)}\n`);
+        sendError(res, 500, "INTERNAL", "internal error; see the server log");
+      }
+      // Do not read the rest of a refused upload.
+      req.resume();
+    };
     for (const route of routes) {
       const match = route.path.exec(path);
       if (match === null) continue;
@@ -111,15 +121,12 @@ export function createWebServer(deps: WebDeps): Server {
         sendError(res, 405, "METHOD_NOT_ALLOWED", `${path} takes ${route.method}`);
         return;
       }
-      route.handler(deps, req, res, match).catch((error: unknown) => {
-        if (error instanceof HttpError) sendError(res, error.status, error.code, error.message);
-        else {
-          process.stderr.write(`copr-web: ${req.method} ${path}: ${error instanceof Error ? error.stack : String(error)}\n`);
-          sendError(res, 500, "INTERNAL", "internal error; see the server log");
-        }
-        // Do not read the rest of a refused upload.
-        req.resume();
-      });
+      route.handler(deps, req, res, match).catch(fail);
+      return;
+    }
+    // Everything else a browser GETs is the web UI (its files, or index.html for its routes).
+    if ((req.method === "GET" || req.method === "HEAD") && isUiPath(path)) {
+      serveUi(res, deps.config.uiDir, path, req.method === "HEAD").catch(fail);
       return;
     }
     sendError(res, 404, "NOT_FOUND", `nothing at ${path}`);

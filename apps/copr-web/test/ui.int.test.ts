@@ -1,0 +1,294 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rpmbuild } from "@copr/testkit";
+import { webFixture } from "./fixtures.ts";
+
+type Fixture = Awaited<ReturnType<typeof webFixture>>;
+
+const UI_CONFIG = fileURLToPath(new URL("../ui/vite.config.ts", import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
+const CHROMIUM = "/usr/bin/chromium";
+const WORKER = "fedoraproject:copr-worker:w1";
+/** How long the page may take to show a change, ms. */
+const SHOWN = 15_000;
+
+const spec = `Name: hello
+Version: 1.0
+Release: 1
+Summary: test
+License: MIT
+BuildArch: noarch
+
+%description
+test
+%files
+`;
+
+let uiDir = "";
+let profileDir = "";
+let browser: BrowserContext | undefined;
+let srpm: Buffer;
+
+beforeAll(async () => {
+  uiDir = await mkdtemp(join(tmpdir(), "copr-ui-"));
+  profileDir = await mkdtemp(join(tmpdir(), "copr-ui-profile-"));
+  await mkdir(ARTIFACTS, { recursive: true });
+  // The production build `npm run build:ui` makes: vite decides that from NODE_ENV,
+  // which vitest sets to "test" (that would mix dev JSX with production React).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ configFile: UI_CONFIG, mode: "production", logLevel: "warn", build: { outDir: uiDir, emptyOutDir: true, sourcemap: false } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  srpm = await readFile(await rpmbuild(spec));
+  // A persistent context is how Playwright takes a fresh --user-data-dir; each test
+  // has its own server port, so its own origin and localStorage.
+  browser = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await rm(uiDir, { recursive: true, force: true });
+  await rm(profileDir, { recursive: true, force: true });
+});
+
+/** A fresh tab that fails the test on any page error. */
+async function openPage(): Promise<{ page: Page; errors: string[] }> {
+  if (browser === undefined) throw new Error("no browser");
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return { page, errors };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  process.stdout.write(`screenshot: ${path}\n`);
+}
+
+async function signIn(page: Page, token: string, name: string): Promise<void> {
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText(`signed in as ${name}`).waitFor({ timeout: SHOWN });
+}
+
+/** Uploads the test SRPM as `owner` into owner/project; returns the build id and its task ids. */
+async function submit(f: Fixture, token: string, owner: string, project: string): Promise<{ id: number; taskIds: string[] }> {
+  const res = await f.upload(token, owner, project, srpm);
+  expect(res.status).toBe(201);
+  const view = (await res.json()) as { build: { id: number; taskIds: string[] } };
+  return { id: view.build.id, taskIds: view.build.taskIds };
+}
+
+async function aliceBuild(f: Fixture, chroots = ["fedora-40-x86_64"]): Promise<{ id: number; taskIds: string[] }> {
+  await f.alice.projects.create.mutate({ name: "hello", chroots });
+  return await submit(f, f.aliceToken, "alice", "hello");
+}
+
+/** The state cell of a chroot on the build page shows `state`. */
+async function chrootState(page: Page, chroot: string, state: string): Promise<void> {
+  await page.getByTestId(`state-${chroot}`).getByText(state, { exact: true }).waitFor({ timeout: SHOWN });
+}
+
+describe("copr-web UI in a browser", () => {
+  it("is served for page routes (index.html), never for API and file routes", async () => {
+    await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
+    for (const path of ["/", "/builds/7", "/projects/alice/hello", "/builders", "/status"]) {
+      const res = await fetch(`${f.web.url}${path}`);
+      expect([path, res.status, res.headers.get("content-type")]).toEqual([path, 200, "text/html; charset=utf-8"]);
+      expect(await res.text()).toContain('<div id="root">');
+    }
+    const html = await (await fetch(f.web.url)).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? "";
+    const asset = await fetch(`${f.web.url}${script}`);
+    expect([asset.status, asset.headers.get("content-type"), asset.headers.get("cache-control")]).toEqual([200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"]);
+    for (const path of ["/api/nope", "/trpc/nope", "/results/none/x", "/repos/a/b/c.repo", "/assets/missing.js", "/assets/%2e%2e/%2e%2e/package.json", "/assets/..%2f..%2findex.html"]) {
+      const res = await fetch(`${f.web.url}${path}`);
+      expect([path, res.status, res.headers.get("content-type")]).toEqual([path, 404, "application/json"]);
+    }
+    expect((await fetch(`${f.web.url}/builds/7`, { method: "POST" })).status).toBe(404);
+  });
+
+  it("follows a build live: pending → running → succeeded, log lines and downloads appear without a reload", async () => {
+    await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
+    const { id, taskIds } = await aliceBuild(f);
+    const taskId = taskIds[0] ?? "";
+    const { page, errors } = await openPage();
+    await page.goto(`${f.web.url}/builds/${id}`);
+    await chrootState(page, "fedora-40-x86_64", "pending");
+    await page.getByText("following live").waitFor({ timeout: SHOWN });
+    // Survives only if the page is never reloaded.
+    await page.evaluate(() => {
+      (globalThis as unknown as { marker: string }).marker = "same page";
+    });
+
+    await f.web.store.transitionTask(taskId, "starting", { agent: WORKER, hosts: [WORKER], startedAt: Date.now() }, 0);
+    await chrootState(page, "fedora-40-x86_64", "starting");
+    await f.web.store.transitionTask(taskId, "running", {}, 0);
+    await f.web.store.appendLog(taskId, 0, [`copr-worker: build ${id} hello for fedora-40-x86_64, attempt 0, on builder1 (mockbuilder@127.0.0.1)`, "line 1"]);
+    await chrootState(page, "fedora-40-x86_64", "running");
+    const log = page.getByTestId("log-fedora-40-x86_64");
+    await log.getByText("line 1").waitFor({ timeout: SHOWN });
+    await page.getByRole("cell", { name: WORKER }).waitFor({ timeout: SHOWN });
+    await page.getByRole("cell", { name: "builder1 (mockbuilder@127.0.0.1)" }).waitFor({ timeout: SHOWN });
+    await f.web.store.appendLog(taskId, 0, ["line 2", "line 3"]);
+    await log.getByText("line 3").waitFor({ timeout: SHOWN });
+    await shot(page, "build-running");
+
+    // Results as the worker would upload them, then the final state.
+    const dir = join(f.dataDir, "results", "alice", "hello", "fedora-40-x86_64", `${String(id).padStart(8, "0")}-hello`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "hello-1.0-1.noarch.rpm"), "rpm");
+    await writeFile(join(dir, "builder-live.log.gz"), "log");
+    await f.web.store.appendLog(taskId, 0, ["copr-worker: succeeded"]);
+    await f.web.store.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
+    await chrootState(page, "fedora-40-x86_64", "succeeded");
+    await log.getByText("copr-worker: succeeded").waitFor({ timeout: SHOWN });
+    const rpm = page.getByRole("link", { name: "hello-1.0-1.noarch.rpm" });
+    await rpm.waitFor({ timeout: SHOWN });
+    expect(await rpm.getAttribute("href")).toBe(`/results/alice/hello/fedora-40-x86_64/${String(id).padStart(8, "0")}-hello/hello-1.0-1.noarch.rpm`);
+    await page.getByRole("link", { name: "builder-live.log.gz" }).waitFor({ timeout: SHOWN });
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe("same page");
+    expect(await log.textContent()).toMatch(/line 1\nline 2\nline 3\n/);
+    await shot(page, "build-succeeded");
+
+    // The project page links here and tells how to install.
+    await page.getByRole("link", { name: "alice/hello" }).first().click();
+    await page.getByRole("heading", { name: "Installation" }).waitFor({ timeout: SHOWN });
+    const repoUrl = `${f.web.url}/repos/alice/hello/fedora-40-x86_64.repo`;
+    await page.getByText(`sudo dnf config-manager --add-repo ${repoUrl}`).waitFor({ timeout: SHOWN });
+    await page.getByText("sudo dnf install hello").waitFor({ timeout: SHOWN });
+    expect((await fetch(repoUrl)).status).toBe(200);
+    await shot(page, "project");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("lets the owner cancel a running build from its page", async () => {
+    await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
+    const { id, taskIds } = await aliceBuild(f);
+    const taskId = taskIds[0] ?? "";
+    await f.web.store.transitionTask(taskId, "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+    await f.web.store.transitionTask(taskId, "running", {}, 0);
+    const { page, errors } = await openPage();
+    await page.goto(`${f.web.url}/builds/${id}`);
+    await chrootState(page, "fedora-40-x86_64", "running");
+    // Signed out: read-only.
+    expect(await page.getByRole("button", { name: /cancel/i }).count()).toBe(0);
+    await signIn(page, f.aliceToken, "alice");
+    expect(await f.web.store.redis.keys(`${f.keyPrefix}bull:control:*`)).toEqual([]);
+    await page.getByRole("button", { name: "Cancel build" }).click();
+    await page.getByRole("button", { name: "cancel requested" }).waitFor({ timeout: SHOWN });
+    expect((await f.web.store.redis.keys(`${f.keyPrefix}bull:control:*`)).length).toBeGreaterThan(0);
+    await shot(page, "build-cancel-requested");
+    // The token stays for the next visit.
+    await page.reload();
+    await page.getByText("signed in as alice").waitFor({ timeout: SHOWN });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows no Cancel or Resubmit to another signed-in user", async () => {
+    await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
+    const { id } = await aliceBuild(f);
+    const bob = await f.web.store.createUser("bob");
+    const { page, errors } = await openPage();
+    await page.goto(`${f.web.url}/builds/${id}`);
+    await signIn(page, bob.token, "bob");
+    await chrootState(page, "fedora-40-x86_64", "pending");
+    expect(await page.getByRole("button", { name: /cancel/i }).count()).toBe(0);
+    expect(await page.getByText("Resubmit").count()).toBe(0);
+    // alice, for contrast, sees both.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(page, f.aliceToken, "alice");
+    await page.getByRole("button", { name: "Cancel build" }).waitFor({ timeout: SHOWN });
+    expect(await page.getByText("Resubmit").count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("lists registered workers on the Builders page, live, with Drain for admins", async () => {
+    await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
+    await f.web.store.addWorker(WORKER);
+    await f.web.store.addWorker("fedoraproject:copr-worker:w2");
+    const { page, errors } = await openPage();
+    await page.goto(`${f.web.url}/builders`);
+    const row = (name: string) => page.locator(`tr[data-builder="${name}"]`);
+    await row(WORKER).waitFor({ timeout: SHOWN });
+    await row("fedoraproject:copr-worker:w2").waitFor({ timeout: SHOWN });
+    await page.getByText("Updated live").waitFor({ timeout: SHOWN });
+    // No bus in this fixture: nobody heartbeats, so both are "lost".
+    expect(await row(WORKER).getByText("lost", { exact: true }).count()).toBe(1);
+    await shot(page, "builders");
+    // A worker leaves: the page drops it without a reload (builders.watch).
+    await f.web.store.removeWorker("fedoraproject:copr-worker:w2");
+    await row("fedoraproject:copr-worker:w2").waitFor({ state: "detached", timeout: SHOWN });
+    // Admins drain and undrain.
+    expect(await page.getByRole("button", { name: /drain/i }).count()).toBe(0);
+    await signIn(page, f.rootToken, "root");
+    await page.getByRole("button", { name: `Drain ${WORKER}` }).click();
+    await page.getByRole("button", { name: `Undrain ${WORKER}` }).waitFor({ timeout: SHOWN });
+    expect((await f.web.store.getWorker(WORKER))?.drain).toBe(true);
+    await page.getByRole("button", { name: `Undrain ${WORKER}` }).click();
+    await page.getByRole("button", { name: `Drain ${WORKER}` }).waitFor({ timeout: SHOWN });
+    expect((await f.web.store.getWorker(WORKER))?.drain).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows queue counts per owner, arch and chroot on the Status page, with each group's tasks", async () => {
+    await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
+    const alices = await aliceBuild(f, ["fedora-40-x86_64", "fedora-40-aarch64"]);
+    const bob = await f.web.store.createUser("bob");
+    await f.web.store.createProject("bob", "tools", ["fedora-40-x86_64"]);
+    const bobs = await submit(f, bob.token, "bob", "tools");
+    await f.web.store.transitionTask(bobs.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+    const { page, errors } = await openPage();
+    await page.goto(`${f.web.url}/status`);
+    const cell = (dim: string, value: string, column: number) =>
+      page.getByTestId(`counts-${dim}`).locator(`tr[data-value="${value}"] td`).nth(column);
+    await page.getByTestId("counts-owner").locator('tr[data-value="alice"]').waitFor({ timeout: SHOWN });
+    expect([await cell("owner", "alice", 0).textContent(), await cell("owner", "alice", 1).textContent()]).toEqual(["2", "0"]);
+    expect([await cell("owner", "bob", 0).textContent(), await cell("owner", "bob", 1).textContent()]).toEqual(["0", "1"]);
+    expect([await cell("arch", "x86_64", 0).textContent(), await cell("arch", "x86_64", 1).textContent()]).toEqual(["1", "1"]);
+    expect([await cell("arch", "aarch64", 0).textContent(), await cell("arch", "aarch64", 1).textContent()]).toEqual(["1", "0"]);
+    expect(await cell("chroot", "fedora-40-aarch64", 0).textContent()).toBe("1");
+    await page.getByRole("button", { name: "2 pending tasks of owner alice" }).click();
+    const group = page.getByTestId("status-group");
+    await group.getByText("1–2 of 2").waitFor({ timeout: SHOWN });
+    expect(await group.locator("tbody tr").count()).toBe(2);
+    await shot(page, "status");
+
+    // And the home page: recent builds and the queue per arch.
+    await page.getByRole("link", { name: "Builds", exact: true }).click();
+    await page.getByRole("heading", { name: "Recent builds" }).waitFor({ timeout: SHOWN });
+    await page.getByTestId("pending-total").getByText("2").waitFor({ timeout: SHOWN });
+    expect(await page.locator("tr[data-build]").count()).toBe(2);
+    await shot(page, "home");
+    // The visible pending build is watched: its row follows a state change.
+    await f.web.store.transitionTask(alices.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+    await page.locator(`tr[data-build="${alices.id}"]`).getByText("starting", { exact: true }).waitFor({ timeout: SHOWN });
+    await page.getByTestId("running-total").getByText("2").waitFor({ timeout: SHOWN });
+    await page.getByRole("link", { name: "Projects", exact: true }).click();
+    await page.getByLabel("Search by owner, project or package").fill("tools");
+    await page.getByText("1 of 2 projects").waitFor({ timeout: SHOWN });
+    await page.getByLabel("Search by owner, project or package").fill("hello");
+    await page.getByRole("link", { name: "alice/hello" }).waitFor({ timeout: SHOWN });
+    await shot(page, "projects");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,77 @@
+import { useSession } from "./ApiContext.ts";
+import { BuildTable } from "./BuildTable.tsx";
+import { ErrorMessage } from "./ErrorMessage.tsx";
+import { InstallInstructions } from "./InstallInstructions.tsx";
+import { Link } from "./Link.tsx";
+import { paths } from "./route.ts";
+import { StateBadge } from "./StateBadge.tsx";
+import { useBuildsWatch } from "./useBuildsWatch.ts";
+import { useQuery } from "./useQuery.ts";
+
+/** One project: chroots, packages (newest build of each), builds and dnf instructions. */
+export function ProjectPage({ owner, name }: { owner: string; name: string }) {
+  const { api } = useSession();
+  const project = useQuery(`project:${owner}/${name}`, () => api.projects.get.query({ owner, name }));
+  const builds = useQuery(`builds:${owner}/${name}`, () => api.builds.list.query({ owner, project: name, limit: 100 }));
+  const active = (builds.data ?? []).filter((b) => b.state === "pending" || b.state === "running").map((b) => b.build.id);
+  useBuildsWatch(active, builds.reload);
+  const newest = new Map<string, NonNullable<typeof builds.data>[number]>();
+  for (const b of builds.data ?? []) if (!newest.has(b.build.srpm.name)) newest.set(b.build.srpm.name, b);
+  return (
+    <>
+      <h1>
+        {owner}/{name}
+      </h1>
+      <ErrorMessage error={project.error} />
+      {project.data !== undefined && (
+        <>
+          <section aria-labelledby="chroots-heading">
+            <h2 id="chroots-heading">Chroots</h2>
+            <ul>
+              {project.data.chroots.map((c) => (
+                <li key={c}>{c}</li>
+              ))}
+            </ul>
+          </section>
+          <section aria-labelledby="packages-heading">
+            <h2 id="packages-heading">Packages</h2>
+            {newest.size === 0 ? (
+              <p>No packages built yet.</p>
+            ) : (
+              <table className="compact">
+                <thead>
+                  <tr>
+                    <th scope="col">Package</th>
+                    <th scope="col">Newest build</th>
+                    <th scope="col">State</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[...newest.entries()].map(([pkg, b]) => (
+                    <tr key={pkg}>
+                      <th scope="row">{pkg}</th>
+                      <td>
+                        <Link href={paths.build(b.build.id)}>
+                          {b.build.id}: {b.build.srpm.version}-{b.build.srpm.release}
+                        </Link>
+                      </td>
+                      <td>
+                        <StateBadge state={b.state} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <InstallInstructions owner={owner} project={name} chroots={project.data.chroots} packages={[...newest.keys()]} />
+        </>
+      )}
+      <section aria-labelledby="project-builds-heading">
+        <h2 id="project-builds-heading">Builds</h2>
+        <ErrorMessage error={builds.error} />
+        {builds.data !== undefined && <BuildTable builds={builds.data} caption={`Builds of ${owner}/${name}`} />}
+      </section>
+    </>
+  );
+}

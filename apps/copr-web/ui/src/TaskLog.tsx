@@ -1,0 +1,41 @@
+import { useLayoutEffect, useRef } from "react";
+import type { Task } from "./api.ts";
+import type { LogLine } from "./useBuildWatch.ts";
+
+/**
+ * The live log of one chroot. While the reader is at the bottom it follows
+ * new lines; scrolling up stops following until they scroll back down.
+ */
+export function TaskLog({ task, lines }: { task: Task; lines: readonly LogLine[] }) {
+  const ref = useRef<HTMLPreElement>(null);
+  const atBottom = useRef(true);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el !== null && atBottom.current) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+  const onScroll = (): void => {
+    const el = ref.current;
+    if (el !== null) atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+  };
+  return (
+    <section aria-labelledby={`log-${task.id}`} className="log">
+      <h3 id={`log-${task.id}`}>
+        Log: {task.chroot} <span className="muted">({lines.length} lines)</span>
+      </h3>
+      <pre ref={ref} onScroll={onScroll} tabIndex={0} data-testid={`log-${task.chroot}`} aria-live="off">
+        {lines.length === 0 ? <span className="muted">{task.state === "pending" ? "waiting for a worker…" : "no output yet"}</span> : null}
+        {lines.map((l, i) => {
+          // A retry on another host starts a new attempt: mark where.
+          const header = l.attempt !== (i === 0 ? 0 : (lines[i - 1]?.attempt ?? 0));
+          return (
+            <span key={i}>
+              {header && <span className="attempt">{`--- attempt ${l.attempt + 1} ---\n`}</span>}
+              {l.text}
+              {"\n"}
+            </span>
+          );
+        })}
+      </pre>
+    </section>
+  );
+}
