@@ -79,7 +79,7 @@ export class SshdInstance {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const dir = join(tmpRoot, `sshd-${port}-${randomBytes(3).toString("hex")}`);
-      const workDir = join(account.home, `copr-${port}`);
+      const workDir = join(account.home, `copr-${port}-${process.pid}`);
       let instance: SshdInstance | undefined;
       try {
         instance = await SshdInstance.#prepare({ port, user, dir, workDir, account, startTimeoutMs: options.startTimeoutMs ?? 15_000 });
@@ -207,8 +207,22 @@ export class SshdInstance {
   }
 }
 
+/**
+ * What session processes carry in COPR_TESTKIT_SSHD: the instance and the
+ * pid of the process that owns it, so a reaper in another checkout or test
+ * process can tell a live owner's sessions from leftovers.
+ */
 function instanceId(dir: string): string {
-  return basename(dir);
+  return `${basename(dir)}@${process.pid}`;
+}
+
+function ownerAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**
@@ -249,14 +263,15 @@ function registerInstance(id: string): void {
  * their variable, and their work directories in the builder's home.
  */
 async function reapStaleSessions(home: string): Promise<void> {
-  const live = new Set(existsSync(tmpRoot) ? readdirSync(tmpRoot) : []);
+  // Only leftovers of owners that are gone: other test processes (or other
+  // checkouts on this machine) may run builder hosts right now.
   for (const { pid, value } of processesWithEnvVar(INSTANCE_ENV)) {
-    if (!live.has(value)) signalAll([pid], "SIGKILL");
+    const owner = Number(/@(\d+)$/.exec(value)?.[1]);
+    if (!Number.isInteger(owner) || !ownerAlive(owner)) signalAll([pid], "SIGKILL");
   }
-  const livePorts = new Set([...live].map((name) => /^sshd-(\d+)-/.exec(name)?.[1]).filter((p) => p !== undefined));
   for (const name of existsSync(home) ? readdirSync(home) : []) {
-    const port = /^copr-(\d+)$/.exec(name)?.[1];
-    if (port !== undefined && !livePorts.has(port)) await rm(join(home, name), { recursive: true, force: true });
+    const owner = Number(/^copr-\d+-(\d+)$/.exec(name)?.[1]);
+    if (Number.isInteger(owner) && owner > 0 && !ownerAlive(owner)) await rm(join(home, name), { recursive: true, force: true });
   }
 }
 
