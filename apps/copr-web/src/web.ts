@@ -7,6 +7,7 @@ import { Store } from "@copr/store";
 import { BusConnection, Console, defaultLogger, parseBusConfig } from "@copr/bus";
 import type { WebConfig } from "./config.ts";
 import { createWebServer } from "./http/server.ts";
+import { rememberLostAgents } from "./builders/buildersList.ts";
 
 /** A running copr-web: HTTP server, store and queues. `close()` is safe twice. */
 export interface CoprWeb {
@@ -33,6 +34,7 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
       host: config.busHost, port: config.busPort, vhost: config.busVhost, username: config.busUser, password: config.busPassword, domainPrefix: config.domainPrefix,
     }), { logger: defaultLogger("copr-web") });
     console = await Console.open(bus);
+    rememberLostAgents(console.agents);
     void console.locate(1000).catch(() => undefined);
   }
   const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "", agents: console?.agents };

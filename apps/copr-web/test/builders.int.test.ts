@@ -42,6 +42,8 @@ describe("builders", () => {
       agent.close();
       await bus.close();
       await until(async () => (await client.builders.list.query()).every((b) => b.state === "lost"), "w1 lost");
+      // A lost worker still shows what it last said.
+      expect((await client.builders.list.query()).find((b) => b.name.endsWith("w1"))).toMatchObject({ arches: ["x86_64", "aarch64"], epoch: 4 });
     } finally {
       await web.close();
     }

@@ -1,4 +1,4 @@
-import type { AgentRegistry } from "@copr/bus";
+import type { AgentInfo, AgentRegistry } from "@copr/bus";
 import type { Store } from "@copr/store";
 
 export interface BuilderView {
@@ -13,20 +13,37 @@ export interface BuilderView {
   tasks: string[];
 }
 
-/** Every registered worker, with what its heartbeats say when it is alive. */
+/** What lost agents last said, so the page still shows their arches and last heartbeat. */
+const lastKnown = new WeakMap<AgentRegistry, Map<string, AgentInfo>>();
+
+/** Starts remembering agents the registry loses (call once when the registry is created). */
+export function rememberLostAgents(agents: AgentRegistry): Map<string, AgentInfo> {
+  let m = lastKnown.get(agents);
+  if (m === undefined) {
+    const map = new Map<string, AgentInfo>();
+    agents.on("lost", (a) => map.set(a.name, a));
+    lastKnown.set(agents, map);
+    m = map;
+  }
+  return m;
+}
+
+/** Every registered worker, with what its heartbeats say (or last said, when it is lost). */
 export async function buildersList(store: Store, agents: AgentRegistry | undefined): Promise<BuilderView[]> {
   const workers = await store.listWorkers();
   const now = Date.now();
+  const gone = agents === undefined ? undefined : rememberLostAgents(agents);
   return await Promise.all(workers.map(async (w) => {
     const live = agents?.get(w.name);
-    const arches = live?.capabilities.arches;
+    const seen = live ?? gone?.get(w.name);
+    const arches = seen?.capabilities.arches;
     return {
       name: w.name,
       state: live === undefined ? "lost" : w.drain ? "draining" : "online",
       arches: Array.isArray(arches) ? arches.filter((a): a is string => typeof a === "string") : [],
-      slots: live?.slots ?? { total: 0, used: 0 },
-      lastHeartbeatAgeMs: live === undefined ? null : now - live.lastSeen,
-      epoch: live?.epoch ?? null,
+      slots: live?.slots ?? { total: seen?.slots?.total ?? 0, used: 0 },
+      lastHeartbeatAgeMs: seen === undefined ? null : now - seen.lastSeen,
+      epoch: seen?.epoch ?? null,
       tasks: await store.agentTaskIds(w.name),
     } satisfies BuilderView;
   }));

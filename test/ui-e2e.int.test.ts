@@ -1,0 +1,107 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rpmbuild } from "@copr/testkit";
+import { helloSpec, startStack } from "./stack.ts";
+
+// The web UI against the whole pipeline: a build submitted with the CLI and
+// run by a real worker over SSH; a worker process killed with SIGKILL.
+const run = promisify(execFile);
+const UI_CONFIG = fileURLToPath(new URL("../apps/copr-web/ui/vite.config.ts", import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL("../apps/copr-web/test/artifacts/", import.meta.url));
+const SHOWN = 30_000;
+
+let uiDir = "";
+let profileDir = "";
+let browser: BrowserContext | undefined;
+
+beforeAll(async () => {
+  uiDir = await mkdtemp(join(tmpdir(), "copr-ui-e2e-"));
+  profileDir = await mkdtemp(join(tmpdir(), "copr-ui-e2e-profile-"));
+  await mkdir(ARTIFACTS, { recursive: true });
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production"; // vitest sets "test", which would mix dev JSX with production React
+  try {
+    await build({ configFile: UI_CONFIG, mode: "production", logLevel: "warn", build: { outDir: uiDir, emptyOutDir: true, sourcemap: false } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  browser = await chromium.launchPersistentContext(profileDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await rm(uiDir, { recursive: true, force: true });
+  await rm(profileDir, { recursive: true, force: true });
+});
+
+async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
+  if (browser === undefined) throw new Error("no browser");
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(url);
+  // Survives only if the page is never reloaded.
+  await page.evaluate(() => {
+    (globalThis as unknown as { coprNoReload: boolean }).coprNoReload = true;
+  });
+  return { page, errors };
+}
+
+const stillSamePage = (page: Page): Promise<boolean> => page.evaluate(() => (globalThis as unknown as { coprNoReload?: boolean }).coprNoReload === true);
+
+describe("web UI on the whole stack", () => {
+  it("shows a build submitted with the CLI go pending → running → succeeded live, with its log", async () => {
+    await using s = await startStack({ uiDir });
+    const config = join(await mkdtemp(join(tmpdir(), "copr-cli-")), "copr.conf");
+    await writeFile(config, `[copr-cli]\ncopr_url = ${s.web.url}\ntoken = ${s.aliceToken}\n`);
+    const srpm = await rpmbuild(helloSpec("echo compiling; sleep 2; echo compiled"));
+    const submitted = await run(process.execPath, ["--import", "tsx", "apps/copr-web/src/cli/main.ts", "build", "hello", srpm, "--nowait", "--config", config]);
+    const id = Number(/Created builds: (\d+)/.exec(submitted.stdout)?.[1]);
+    expect(id).toBeGreaterThan(0);
+
+    const { page, errors } = await openPage(`${s.web.url}/builds/${id}`);
+    const state = page.getByTestId("state-fedora-40-x86_64");
+    await state.getByText("pending", { exact: true }).waitFor({ timeout: SHOWN });
+    await page.screenshot({ path: join(ARTIFACTS, "e2e-build-pending.png"), fullPage: true });
+    // No worker yet: the task waits. Now one appears and takes it.
+    await s.worker("fedoraproject:copr-worker:w1");
+    await state.getByText("running", { exact: true }).waitFor({ timeout: SHOWN });
+    await page.getByTestId("log-fedora-40-x86_64").getByText("compiling", { exact: true }).first().waitFor({ timeout: SHOWN });
+    await page.screenshot({ path: join(ARTIFACTS, "e2e-build-running.png"), fullPage: true });
+    await state.getByText("succeeded", { exact: true }).waitFor({ timeout: SHOWN });
+    await page.getByTestId("log-fedora-40-x86_64").getByText(/Wrote: .*hello-1\.0-1\.noarch\.rpm/).first().waitFor({ timeout: SHOWN });
+    await page.screenshot({ path: join(ARTIFACTS, "e2e-build-succeeded.png"), fullPage: true });
+    expect(await stillSamePage(page)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("shows a worker leave the builders page when its process is killed", async () => {
+    await using s = await startStack({ uiDir });
+    const worker = await s.spawnWorker("fedoraproject:copr-worker:w9");
+    const { page, errors } = await openPage(`${s.web.url}/builders`);
+    const row = page.locator('tr[data-builder="fedoraproject:copr-worker:w9"]');
+    await row.getByText("online", { exact: true }).waitFor({ timeout: SHOWN });
+    await expect.poll(async () => (await row.textContent()) ?? "", { timeout: SHOWN }).toContain("x86_64");
+    await page.screenshot({ path: join(ARTIFACTS, "e2e-builders-online.png"), fullPage: true });
+    worker.kill();
+    await row.getByText("lost", { exact: true }).waitFor({ timeout: SHOWN });
+    await page.screenshot({ path: join(ARTIFACTS, "e2e-builders-lost.png"), fullPage: true });
+    expect(await stillSamePage(page)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
+
