@@ -67,9 +67,16 @@ describe("web UI on the whole stack", () => {
     const config = join(await mkdtemp(join(tmpdir(), "copr-cli-")), "copr.conf");
     await writeFile(config, `[copr-cli]\ncopr_url = ${s.web.url}\ntoken = ${s.aliceToken}\n`);
     const srpm = await rpmbuild(helloSpec("echo compiling; sleep 2; echo compiled"));
+    const home = await openPage(`${s.web.url}/`);
+    await home.page.getByRole("heading", { name: "Recent builds" }).waitFor({ timeout: SHOWN });
     const submitted = await run(process.execPath, ["--import", "tsx", "apps/copr-web/src/cli/main.ts", "build", "hello", srpm, "--nowait", "--config", config]);
     const id = Number(/Created builds: (\d+)/.exec(submitted.stdout)?.[1]);
     expect(id).toBeGreaterThan(0);
+    // The home page learns of the new build by itself.
+    await home.page.locator(`a[href="/builds/${id}"]`).first().waitFor({ timeout: SHOWN });
+    expect(await stillSamePage(home.page)).toBe(true);
+    await home.page.screenshot({ path: join(ARTIFACTS, "e2e-home.png"), fullPage: true });
+    await home.page.close();
 
     const { page, errors } = await openPage(`${s.web.url}/builds/${id}`);
     const state = page.getByTestId("state-fedora-40-x86_64");

@@ -32,6 +32,8 @@ export function storeKeys(prefix: string) {
     agentTasks: (agent: string) => `${prefix}agent:${agent}:tasks`,
     /** stream of a build's task state changes (resumable by entry id) */
     buildEvents: (id: number) => `${prefix}build:${id}:events`,
+    /** stream of every build created and every task move (the home page follows it) */
+    activity: () => `${prefix}activity`,
     /** stream of a task's live log */
     taskLog: (taskId: string) => `${prefix}log:${taskId}`,
     /** hash of registered workers: name → JSON */

@@ -23,7 +23,7 @@ export interface NewBuild {
 
 /** Moves a task only if it is in an allowed state and (optionally) attempt. Atomic. Values are JSON, as in the task hash. */
 const TRANSITION_LUA = `
--- KEYS: task, active set, events stream; ARGV: to, allowed from (csv), attempt or '', final (1/0), then field/value pairs
+-- KEYS: task, active set, build events stream, activity stream; ARGV: to, allowed from (csv), attempt or '', final (1/0), then field/value pairs
 local cur = redis.call('HGET', KEYS[1], 'state')
 if not cur then return {'NOT_FOUND', ''} end
 local allowed = false
@@ -35,6 +35,7 @@ for i = 5, #ARGV - 2, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 local id = cjson.decode(redis.call('HGET', KEYS[1], 'id'))
 if ARGV[4] == '1' then redis.call('SREM', KEYS[2], id) else redis.call('SADD', KEYS[2], id) end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'task', id, 'from', cjson.decode(cur), 'to', cjson.decode(ARGV[1]))
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10000', '*', 'task', id, 'to', cjson.decode(ARGV[1]))
 -- status indexes (ARGV[#ARGV-1] = stats key prefix, ARGV[#ARGV] = now)
 local sp = ARGV[#ARGV - 1]
 local now = ARGV[#ARGV]
@@ -79,7 +80,7 @@ export class Store {
     this.keys = storeKeys(options.prefix ?? "copr:");
     this.redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
     this.redis.on("error", () => undefined); // reconnects by itself; callers see failed commands
-    this.redis.defineCommand("coprTransition", { numberOfKeys: 3, lua: TRANSITION_LUA });
+    this.redis.defineCommand("coprTransition", { numberOfKeys: 4, lua: TRANSITION_LUA });
   }
 
   // ---- users and tokens ----
@@ -176,6 +177,7 @@ export class Store {
       }
     }
     multi.xadd(this.keys.buildEvents(id), "*", "build", String(id), "from", "", "to", "created");
+    multi.xadd(this.keys.activity(), "MAXLEN", "~", "10000", "*", "task", "", "build", String(id), "to", "created");
     multi.zadd(this.keys.builds(), id, String(id));
     multi.zadd(this.keys.projectBuilds(input.owner, input.project), id, String(id));
     const results = await multi.exec();
@@ -220,7 +222,7 @@ export class Store {
     const [status, previous] = (await (this.redis as unknown as {
       coprTransition(key: string, ...args: string[]): Promise<[string, string]>;
     }).coprTransition(
-      this.keys.task(id), this.keys.activeTasks(), this.keys.buildEvents(buildIdOf(id)),
+      this.keys.task(id), this.keys.activeTasks(), this.keys.buildEvents(buildIdOf(id)), this.keys.activity(),
       JSON.stringify(to), from.map((f) => JSON.stringify(f)).join(","), attempt === undefined ? "" : String(attempt), isFinal(to) ? "1" : "0", ...flat,
       this.keys.statsPrefix(), String(Date.now()),
     ));
@@ -258,6 +260,24 @@ export class Store {
       for (let i = 0; i + 1 < kv.length; i += 2) m.set(kv[i] ?? "", kv[i + 1] ?? "");
       return { id: entryId, task: m.get("task") ?? "", from: m.get("from") ?? "", to: m.get("to") ?? "" };
     });
+  }
+
+  /**
+   * Waits (up to `blockMs`) for activity after `afterId` (see activityCursor):
+   * builds created and task moves. Returns the last entry id and how many
+   * entries arrived. Uses its own connection: blocking reads must not stall
+   * other commands.
+   */
+  /** The id of the newest activity entry ("0-0" when there is none): a cursor for "from now on". */
+  async activityCursor(): Promise<string> {
+    const newest = await this.redis.xrevrange(this.keys.activity(), "+", "-", "COUNT", 1);
+    return newest[0]?.[0] ?? "0-0";
+  }
+
+  async waitForActivity(redis: Redis, afterId: string, blockMs: number): Promise<{ lastId: string; count: number }> {
+    const res = (await redis.xread("COUNT", 1000, "BLOCK", blockMs, "STREAMS", this.keys.activity(), afterId));
+    const entries = res?.[0]?.[1] ?? [];
+    return { lastId: entries.at(-1)?.[0] ?? afterId, count: entries.length };
   }
 
   // ---- status pages (indexes kept by every move; no scans) ----

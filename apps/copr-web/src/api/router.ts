@@ -55,6 +55,25 @@ export const appRouter = router({
       await ctx.queues.control({ kind: "cancel-build", buildId: input.id, by: ctx.user.name });
       return { requested: true };
     }),
+    /**
+     * Something changed among the builds (a build was created, a task moved):
+     * one event per burst, so a page showing recent builds and the queue
+     * knows when to read them again. Resumes from the last event id (SSE).
+     */
+    activity: publicProcedure.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(async function* ({ ctx, input, signal }) {
+      const redis = ctx.store.redis.duplicate();
+      redis.on("error", () => undefined);
+      let last = input?.lastEventId ?? (await ctx.store.activityCursor());
+      try {
+        while (signal?.aborted !== true) {
+          const { lastId, count } = await ctx.store.waitForActivity(redis, last, 10_000);
+          last = lastId;
+          if (count > 0) yield tracked(lastId, { changes: count });
+        }
+      } finally {
+        redis.disconnect();
+      }
+    }),
     /** Live task state changes and log lines; resumes from the last event id (SSE). */
     watch: publicProcedure
       .input(z.object({ id: z.number().int().positive(), lastEventId: z.string().nullish() }))

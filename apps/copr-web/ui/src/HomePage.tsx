@@ -1,10 +1,9 @@
-import { useEffect } from "react";
 import { useSession } from "./ApiContext.ts";
 import { BuildTable } from "./BuildTable.tsx";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 import { Link } from "./Link.tsx";
 import { QueueSummary } from "./QueueSummary.tsx";
-import { useBuildsWatch } from "./useBuildsWatch.ts";
+import { useActivity } from "./useActivity.ts";
 import { useQuery } from "./useQuery.ts";
 
 /** Recent builds with live state, the queue at a glance, and where to go next. */
@@ -12,21 +11,11 @@ export function HomePage() {
   const { api } = useSession();
   const builds = useQuery("builds", () => api.builds.list.query({ limit: 25 }));
   const summary = useQuery("summary", () => api.status.summary.query());
-  const active = (builds.data ?? []).filter((b) => b.state === "pending" || b.state === "running").map((b) => b.build.id);
-  useBuildsWatch(active, () => {
+  // New builds and every state change arrive as activity: read the list and the queue again.
+  useActivity(() => {
     builds.reload();
     summary.reload();
   });
-  // New builds have no event of their own: look again when the tab comes back.
-  useEffect(() => {
-    const again = (): void => {
-      if (document.visibilityState !== "visible") return;
-      builds.reload();
-      summary.reload();
-    };
-    document.addEventListener("visibilitychange", again);
-    return () => document.removeEventListener("visibilitychange", again);
-  }, [builds.reload, summary.reload]);
   return (
     <>
       <h1>Recent builds</h1>
