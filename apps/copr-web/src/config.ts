@@ -1,19 +1,17 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { busEnvSettings, loadEnvConfig } from "@copr/config";
+import { busEnvSchema, busEnvSettings, loadEnvConfig, redisEnvSchema, redisEnvSettings } from "@copr/config";
 
 const DEFAULT_CHROOTS = "fedora-40-x86_64,fedora-40-aarch64,fedora-41-x86_64,fedora-41-aarch64,fedora-rawhide-x86_64,epel-9-x86_64,epel-9-aarch64";
 
 /** The production build of the web UI (`npm run build:ui`): apps/copr-web/dist/ui. */
 const DEFAULT_UI_DIR = fileURLToPath(new URL("../dist/ui", import.meta.url));
 
-const schema = z.object({
+const schema = redisEnvSchema.extend({
   host: z.string().default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   /** URL users and workers reach this server at (for .repo files and links). */
   publicUrl: z.url().optional(),
-  redisUrl: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
-  redisPrefix: z.string().default("copr:"),
   /** Uploaded SRPMs and published results live under this directory. */
   dataDir: z.string().default("/var/lib/copr"),
   /** Largest accepted SRPM, MiB. */
@@ -23,12 +21,12 @@ const schema = z.object({
   /** Directory of the built web UI (index.html and assets/) served for every page route. */
   uiDir: z.string().min(1).default(DEFAULT_UI_DIR),
   /** The bus is optional for copr-web: with it, the builders page shows live agents. */
-  busHost: z.string().default("127.0.0.1"),
-  busPort: z.coerce.number().int().min(1).max(65535).default(5672),
-  busVhost: z.string().default("copr"),
+  busHost: busEnvSchema.shape.busHost,
+  busPort: busEnvSchema.shape.busPort,
+  busVhost: busEnvSchema.shape.busVhost,
   busUser: z.string().default("copr-web"),
   busPassword: z.string().min(1).optional(),
-  domainPrefix: z.string().default("org.fedoraproject.copr"),
+  domainPrefix: busEnvSchema.shape.domainPrefix,
 });
 
 export type WebConfig = Readonly<z.output<typeof schema>>;
@@ -38,8 +36,7 @@ export function loadWebConfig(env: Readonly<Record<string, string | undefined>> 
     host: { env: "COPR_WEB_HOST", help: "listen address, default 127.0.0.1" },
     port: { env: "COPR_WEB_PORT", help: "listen port, default 8080 (0 = any free port)" },
     publicUrl: { env: "COPR_WEB_PUBLIC_URL", help: "URL users and workers use, default http://HOST:PORT" },
-    redisUrl: { env: "COPR_REDIS_URL", help: "Redis URL, default redis://127.0.0.1:6379" },
-    redisPrefix: { env: "COPR_REDIS_PREFIX", help: "Redis key prefix, default copr:" },
+    ...redisEnvSettings,
     dataDir: { env: "COPR_WEB_DATA_DIR", help: "directory for SRPMs and results, default /var/lib/copr" },
     maxSrpmMiB: { env: "COPR_WEB_MAX_SRPM_MIB", help: "largest SRPM accepted, MiB, default 500" },
     chroots: { env: "COPR_WEB_CHROOTS", help: `comma-separated chroots projects may use, default ${DEFAULT_CHROOTS}` },

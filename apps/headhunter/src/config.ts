@@ -1,10 +1,8 @@
 import { z } from "zod";
-import { busEnvSchema, busEnvSettings, loadEnvConfig } from "@copr/config";
+import { busEnvSchema, busEnvSettings, loadEnvConfig, redisEnvSchema, redisEnvSettings } from "@copr/config";
 
-const schema = busEnvSchema.extend({
+const schema = busEnvSchema.extend(redisEnvSchema.shape).extend({
   busUser: z.string().default("headhunter"),
-  redisUrl: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
-  redisPrefix: z.string().default("copr:"),
   /** copr-web's URL as workers reach it. */
   webUrl: z.url().default("http://127.0.0.1:8080"),
   /** Timeout of the token check and build handover calls to agents, ms. */
@@ -20,8 +18,7 @@ export function loadHeadhunterConfig(env: Readonly<Record<string, string | undef
   return loadEnvConfig("headhunter", schema, {
     ...busEnvSettings,
     busUser: { env: "COPR_BUS_USER", help: "broker user, default headhunter" },
-    redisUrl: { env: "COPR_REDIS_URL", help: "Redis URL, default redis://127.0.0.1:6379" },
-    redisPrefix: { env: "COPR_REDIS_PREFIX", help: "Redis key prefix, default copr:" },
+    ...redisEnvSettings,
     webUrl: { env: "COPR_WEB_URL", help: "copr-web URL as workers reach it, default http://127.0.0.1:8080" },
     callTimeoutMs: { env: "COPR_HEADHUNTER_CALL_TIMEOUT_MS", help: "timeout of check and handover calls, ms, default 10000" },
     missedIntervals: { env: "COPR_HEADHUNTER_MISSED_INTERVALS", help: "missed heartbeat intervals before an agent is lost, default 3" },

@@ -65,6 +65,17 @@ export const busEnvSettings = {
   domainPrefix: { env: "COPR_DOMAIN_PREFIX", help: "signal domain prefix, default org.fedoraproject.copr" },
 } as const satisfies Record<keyof z.input<typeof busEnvSchema>, EnvSetting>;
 
+/** Redis settings shared by copr-web and Headhunter, from COPR_REDIS_* variables. */
+export const redisEnvSchema = z.object({
+  redisUrl: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  redisPrefix: z.string().default("copr:"),
+});
+
+export const redisEnvSettings = {
+  redisUrl: { env: "COPR_REDIS_URL", help: "Redis URL, default redis://127.0.0.1:6379" },
+  redisPrefix: { env: "COPR_REDIS_PREFIX", help: "Redis key prefix, default copr:" },
+} as const satisfies Record<keyof z.input<typeof redisEnvSchema>, EnvSetting>;
+
 /** The bus library's config input built from the shared bus settings. */
 export function busConfigInput(c: z.output<typeof busEnvSchema>): {
   host: string; port: number; vhost: string; username: string; password: string; managementUrl?: string; domainPrefix: string;
