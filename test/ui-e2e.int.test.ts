@@ -1,49 +1,30 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { build } from "vite";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
 import { helloSpec, startStack } from "./stack.ts";
+import { ARTIFACTS, browserFixture } from "../apps/copr-web/test/browser.ts";
 
 // The web UI against the whole pipeline: a build submitted with the CLI and
 // run by a real worker over SSH; a worker process killed with SIGKILL.
 const run = promisify(execFile);
-const UI_CONFIG = fileURLToPath(new URL("../apps/copr-web/ui/vite.config.ts", import.meta.url));
-const ARTIFACTS = fileURLToPath(new URL("../apps/copr-web/test/artifacts/", import.meta.url));
 const SHOWN = 30_000;
 
+let fixture: Awaited<ReturnType<typeof browserFixture>> | undefined;
 let uiDir = "";
-let profileDir = "";
 let browser: BrowserContext | undefined;
 
 beforeAll(async () => {
-  uiDir = await mkdtemp(join(tmpdir(), "copr-ui-e2e-"));
-  profileDir = await mkdtemp(join(tmpdir(), "copr-ui-e2e-profile-"));
-  await mkdir(ARTIFACTS, { recursive: true });
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production"; // vitest sets "test", which would mix dev JSX with production React
-  try {
-    await build({ configFile: UI_CONFIG, mode: "production", logLevel: "warn", build: { outDir: uiDir, emptyOutDir: true, sourcemap: false } });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  fixture = await browserFixture();
+  ({ uiDir, browser } = fixture);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await rm(uiDir, { recursive: true, force: true });
-  await rm(profileDir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {

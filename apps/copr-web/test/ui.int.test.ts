@@ -1,18 +1,13 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { build } from "vite";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
 import { webFixture } from "./fixtures.ts";
+import { ARTIFACTS, browserFixture } from "./browser.ts";
 
 type Fixture = Awaited<ReturnType<typeof webFixture>>;
 
-const UI_CONFIG = fileURLToPath(new URL("../ui/vite.config.ts", import.meta.url));
-const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
-const CHROMIUM = "/usr/bin/chromium";
 const WORKER = "fedoraproject:copr-worker:w1";
 /** How long the page may take to show a change, ms. */
 const SHOWN = 15_000;
@@ -29,39 +24,19 @@ test
 %files
 `;
 
+let fixture: Awaited<ReturnType<typeof browserFixture>> | undefined;
 let uiDir = "";
-let profileDir = "";
 let browser: BrowserContext | undefined;
 let srpm: Buffer;
 
 beforeAll(async () => {
-  uiDir = await mkdtemp(join(tmpdir(), "copr-ui-"));
-  profileDir = await mkdtemp(join(tmpdir(), "copr-ui-profile-"));
-  await mkdir(ARTIFACTS, { recursive: true });
-  // The production build `npm run build:ui` makes: vite decides that from NODE_ENV,
-  // which vitest sets to "test" (that would mix dev JSX with production React).
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ configFile: UI_CONFIG, mode: "production", logLevel: "warn", build: { outDir: uiDir, emptyOutDir: true, sourcemap: false } });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  fixture = await browserFixture();
+  ({ uiDir, browser } = fixture);
   srpm = await readFile(await rpmbuild(spec));
-  // A persistent context is how Playwright takes a fresh --user-data-dir; each test
-  // has its own server port, so its own origin and localStorage.
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await rm(uiDir, { recursive: true, force: true });
-  await rm(profileDir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 /** A fresh tab that fails the test on any page error. */

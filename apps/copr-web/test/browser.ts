@@ -1,0 +1,45 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext } from "playwright-core";
+import { build } from "vite";
+
+const UI_CONFIG = fileURLToPath(new URL("../ui/vite.config.ts", import.meta.url));
+/** Screenshots of the browser tests (gitignored). */
+export const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
+
+/**
+ * The production build of the web UI in a temp dir and Debian's chromium on
+ * a fresh profile, for browser tests. `close()` removes both.
+ */
+export async function browserFixture(): Promise<{ uiDir: string; browser: BrowserContext; close(): Promise<void> }> {
+  const uiDir = await mkdtemp(join(tmpdir(), "copr-ui-"));
+  const profileDir = await mkdtemp(join(tmpdir(), "copr-ui-profile-"));
+  await mkdir(ARTIFACTS, { recursive: true });
+  // The build `npm run build:ui` makes: vite decides from NODE_ENV, which
+  // vitest sets to "test" (that would mix dev JSX with production React).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ configFile: UI_CONFIG, mode: "production", logLevel: "warn", build: { outDir: uiDir, emptyOutDir: true, sourcemap: false } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  // A persistent context is how Playwright takes a fresh --user-data-dir.
+  const browser = await chromium.launchPersistentContext(profileDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  return {
+    uiDir,
+    browser,
+    async close() {
+      await browser.close();
+      await rm(uiDir, { recursive: true, force: true });
+      await rm(profileDir, { recursive: true, force: true });
+    },
+  };
+}
