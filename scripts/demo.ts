@@ -71,6 +71,8 @@ async function command(args: string[], env: Record<string, string>, show = true)
 async function shutdown(code: number): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
+  // Children and services are unref'd; keep the loop alive until "stopped" is said.
+  setInterval(() => undefined, 1_000);
   say("stopping everything it started ...");
   await Promise.all(children.map((c) => new Promise<void>((ok) => {
     if (c.exitCode !== null || c.signalCode !== null) return ok();

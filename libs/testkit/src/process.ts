@@ -54,8 +54,13 @@ export class ServiceProcess {
     } catch {
       // already gone
     }
-    const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
+    // A referenced timer, cleared once the leader exits: the child itself is
+    // unref'd, so without it a script whose last await is a close() would
+    // leave Node's event loop empty and exit half-way through its shutdown.
+    let timeout: NodeJS.Timeout | undefined;
+    const timer = new Promise<"timeout">((r) => (timeout = setTimeout(() => r("timeout"), timeoutMs)));
     const result = await Promise.race([this.#exited, timer]);
+    clearTimeout(timeout);
     if (result === "timeout" && signal !== "SIGKILL") await this.signal("SIGKILL", timeoutMs);
   }
 }
