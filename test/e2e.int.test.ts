@@ -80,6 +80,19 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     conn.disconnect();
   });
 
+  it("fails a build that runs past its own timeout and leaves no process on the builder host", async () => {
+    await using s = await startStack();
+    await s.worker("fedoraproject:copr-worker:w1");
+    const id = await s.submit(helloSpec("echo started; sleep 319 & wait"), { timeoutS: 3 });
+    const [task] = await s.waitFinal(id, 30_000);
+    expect(task).toMatchObject({ state: "failed", reason: "build timed out after 3 s" });
+    const log = (await s.web.store.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
+    expect(log).toMatch(/started/);
+    expect(log).toMatch(/copr-worker: failed \(build timed out after 3 s\)/);
+    const left = await run("pgrep", ["-u", s.sshd.user, "-f", "sleep 319"]).then((r) => r.stdout.trim(), () => "");
+    expect(left).toBe("");
+  });
+
   it("fails the task with the reason when the builder host's key is not the pinned one", async () => {
     await using s = await startStack();
     await s.worker("fedoraproject:copr-worker:w1", { hostKeyFingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });

@@ -98,9 +98,10 @@ export async function startStack(options: { uiDir?: string } = {}) {
       return { kill: () => child.kill("SIGKILL") };
     },
     /** Builds an SRPM from spec text and submits it as alice; returns the build id. */
-    async submit(spec: string): Promise<number> {
+    async submit(spec: string, options: { timeoutS?: number } = {}): Promise<number> {
       const body = await readFile(await rpmbuild(spec));
-      const res = await fetch(`${web.url}/api/projects/alice/hello/builds`, { method: "POST", headers: { authorization: `Bearer ${alice.token}` }, body });
+      const qs = options.timeoutS === undefined ? "" : `?timeout=${options.timeoutS}`;
+      const res = await fetch(`${web.url}/api/projects/alice/hello/builds${qs}`, { method: "POST", headers: { authorization: `Bearer ${alice.token}` }, body });
       if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { build: { id: number } }).build.id;
     },

@@ -149,11 +149,32 @@ describe("copr CLI", () => {
     expect(view.state).toBe("pending");
     expect(view.tasks.map((t) => [t.chroot, t.state])).toEqual([["fedora-40-x86_64", "pending"], ["epel-9-aarch64", "pending"]]);
 
-    // Without --nowait it watches; nothing builds here, so --timeout gives up.
-    const watched = await run(["build", "alice/hello", srpmPath, "--chroot", "epel-9-aarch64", "--timeout", "1", "--config", config]);
+    // Without --nowait it watches; nothing builds here, so --watch-timeout gives up.
+    const watched = await run(["build", "alice/hello", srpmPath, "--chroot", "epel-9-aarch64", "--watch-timeout", "1", "--config", config]);
     expect(watched.code).toBe(1);
     expect(watched.stdout).toMatch(/Created builds: \d+\n[^]*Watching build/);
     expect(watched.stderr).toMatch(/gave up watching build \d+ after 1 s; it keeps running/);
+  });
+
+  it("sets the build's own timeout with --timeout, as copr-cli does, and refuses one out of range before uploading", async () => {
+    await using f = await webFixture();
+    const config = await configFile(f.web.url, f.aliceToken);
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const built = await run(["build", "hello", srpmPath, "--timeout", "90", "--nowait", "--config", config]);
+    expect(built.code).toBe(0);
+    const id = Number(/Created builds: (\d+)/.exec(built.stdout)?.[1]);
+    expect((await f.web.store.getBuild(id))?.timeoutS).toBe(90);
+    const shown = await run(["status", String(id), "--config", config]);
+    expect(shown.stdout).toMatch(/timeout +90 s per chroot/);
+    const untimed = await run(["build", "hello", srpmPath, "--nowait", "--config", config]);
+    const other = Number(/Created builds: (\d+)/.exec(untimed.stdout)?.[1]);
+    expect((await f.web.store.getBuild(other))?.timeoutS).toBe(18_000);
+    for (const bad of ["0", "2h", "200000"]) {
+      const refused = await run(["build", "hello", srpmPath, "--timeout", bad, "--nowait", "--config", config]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/--timeout: a build timeout is whole seconds from 1 to 108000/);
+    }
+    expect(await f.web.store.listBuildIds()).toHaveLength(2);
   });
 
   it("shows the server's refusal of a file that is not an RPM", async () => {

@@ -29,8 +29,8 @@ export async function webFixture(env: Readonly<Record<string, string>> = {}) {
     web, dataDir, keyPrefix: ns.keyPrefix,
     aliceToken: alice.token, rootToken: root.token,
     client, alice: client(alice.token), root: client(root.token), anonymous: client(),
-    async upload(token: string | undefined, owner: string, project: string, body: Buffer, chroots: string[] = []) {
-      const qs = chroots.map((c) => `chroot=${encodeURIComponent(c)}`).join("&");
+    async upload(token: string | undefined, owner: string, project: string, body: Buffer, chroots: string[] = [], extra: Record<string, string> = {}) {
+      const qs = new URLSearchParams([...chroots.map((c): [string, string] => ["chroot", c]), ...Object.entries(extra)]).toString();
       return await fetch(`${web.url}/api/projects/${owner}/${project}/builds${qs === "" ? "" : `?${qs}`}`, {
         method: "POST",
         headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), "content-type": "application/x-rpm" },

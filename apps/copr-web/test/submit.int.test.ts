@@ -77,6 +77,13 @@ describe("copr-web: submitting an SRPM", () => {
     expect((await f.upload(undefined, "alice", "hello", srpm)).status).toBe(401);
     expect((await f.upload(f.aliceToken, "alice", "nope", srpm)).status).toBe(404);
     expect((await f.upload(f.aliceToken, "alice", "hello", srpm, ["epel-9-s390x"])).status).toBe(400);
+    for (const timeout of ["0", "1.5", "abc", "108001"]) {
+      const res = await f.upload(f.aliceToken, "alice", "hello", srpm, [], { timeout });
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("INVALID_TIMEOUT");
+      expect(error.message).toMatch(/whole seconds from 1 to 108000/);
+    }
     const bob = await f.web.store.createUser("bob");
     expect((await f.upload(bob.token, "alice", "hello", srpm)).status).toBe(403);
     await expect(f.alice.projects.create.mutate({ name: "x", chroots: ["plan9-1-mips"] })).rejects.toThrow(/unknown chroot/);

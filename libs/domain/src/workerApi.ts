@@ -8,6 +8,20 @@ export const WORKER_METHODS = { build: "build", cancel: "cancel", status: "statu
 
 /** Default build timeout, seconds (5 h, as Copr). */
 export const DEFAULT_BUILD_TIMEOUT_S = 5 * 3600;
+/** Longest build timeout a packager may ask for, seconds (30 h, as Copr). */
+export const MAX_BUILD_TIMEOUT_S = 30 * 3600;
+
+/**
+ * A build timeout given by a person (CLI option, query parameter): whole
+ * seconds, 1 to MAX_BUILD_TIMEOUT_S. Returns the number or an explanation.
+ */
+export function parseBuildTimeout(text: string): { ok: true; seconds: number } | { ok: false; message: string } {
+  const seconds = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_BUILD_TIMEOUT_S) {
+    return { ok: false, message: `a build timeout is whole seconds from 1 to ${MAX_BUILD_TIMEOUT_S} (30 h), not "${text}"` };
+  }
+  return { ok: true, seconds };
+}
 
 export const buildArgsSchema = z.object({
   task_id: z.string().regex(/^\d+-[a-z0-9._-]+$/),
@@ -25,7 +39,7 @@ export const buildArgsSchema = z.object({
   srpm_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Where results go: copr-web's upload endpoint for this task and attempt. */
   results_url: z.url(),
-  timeout_s: z.number().int().positive().default(DEFAULT_BUILD_TIMEOUT_S),
+  timeout_s: z.number().int().positive().max(MAX_BUILD_TIMEOUT_S).default(DEFAULT_BUILD_TIMEOUT_S),
 });
 export type BuildArgs = z.output<typeof buildArgsSchema>;
 

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { canTransition, chrootArch, isFinal, isSafeOwner, isSafeProject, taskId, TASK_STATES, type TaskState } from "@copr/domain";
+import { canTransition, chrootArch, DEFAULT_BUILD_TIMEOUT_S, isFinal, isSafeOwner, isSafeProject, taskId, TASK_STATES, type TaskState } from "@copr/domain";
 import { STATUS_DIMENSIONS, storeKeys, type StatusBucket, type StatusDimension, type StoreKeys } from "./keys.ts";
 import { StoreError } from "./storeErrors.ts";
 import { hashToken, newToken } from "./tokens.ts";
@@ -19,6 +19,8 @@ export interface NewBuild {
   srpm: SrpmInfo;
   /** One entry per chroot; `skip` gives the reason a chroot is not built. */
   chroots: { chroot: string; skip?: string }[];
+  /** Build timeout per chroot, seconds; default DEFAULT_BUILD_TIMEOUT_S. */
+  timeoutS?: number;
 }
 
 /** Moves a task only if it is in an allowed state and (optionally) attempt. Atomic. Values are JSON, as in the task hash. */
@@ -161,6 +163,7 @@ export class Store {
     const build: Build = {
       id, owner: input.owner, project: input.project, submittedBy: input.submittedBy,
       submittedAt: now, srpm: input.srpm, taskIds: tasks.map((t) => t.id),
+      timeoutS: input.timeoutS ?? DEFAULT_BUILD_TIMEOUT_S,
     };
     const multi = this.redis.multi();
     multi.hset(this.keys.build(id), "json", JSON.stringify(build));

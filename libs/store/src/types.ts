@@ -34,6 +34,8 @@ export interface Build {
   submittedAt: number;
   srpm: SrpmInfo;
   taskIds: string[];
+  /** How long each chroot's build may run, seconds (absent on builds stored before it existed: the default). */
+  timeoutS?: number;
 }
 
 export interface Task {

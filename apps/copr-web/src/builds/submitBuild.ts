@@ -17,6 +17,8 @@ export interface SubmitRequest {
   project: string;
   /** Subset of the project's chroots; empty = all of them. */
   chroots: string[];
+  /** Build timeout per chroot, seconds; default: the domain's (5 h). */
+  timeoutS?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function submitBuild(deps: WebDeps, user: User, req: IncomingMessag
       submittedBy: user.name,
       srpm: { name: info.name, epoch: info.epoch, version: info.version, release: info.release, sha256, size, file },
       chroots: plan,
+      ...(request.timeoutS === undefined ? {} : { timeoutS: request.timeoutS }),
     });
     // Invariant: stored (AOF) and queued before the client hears "accepted".
     for (const t of tasks.filter((t) => t.state === "pending")) await deps.queues.enqueue(t.arch, { taskId: t.id, attempt: t.attempt });

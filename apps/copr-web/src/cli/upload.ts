@@ -15,6 +15,8 @@ export interface UploadRequest {
   file: string;
   /** Subset of the project's chroots; empty = all of them. */
   chroots: readonly string[];
+  /** Build timeout per chroot, seconds; default: the server's. */
+  timeoutS?: number;
 }
 
 /**
@@ -32,7 +34,9 @@ export async function uploadSrpm(config: ClientConfig & ErrorContext, io: Io, re
       throw new CliError("USAGE", `cannot read ${request.file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`, { cause: error });
     },
   );
-  const qs = request.chroots.map((c) => `chroot=${encodeURIComponent(c)}`).join("&");
+  const params = new URLSearchParams(request.chroots.map((c): [string, string] => ["chroot", c]));
+  if (request.timeoutS !== undefined) params.set("timeout", String(request.timeoutS));
+  const qs = params.toString();
   const url = `${config.url}/api/projects/${encodeURIComponent(request.owner)}/${encodeURIComponent(request.project)}/builds${qs === "" ? "" : `?${qs}`}`;
   const bar = progressBar(io, `Uploading ${basename(request.file)}`, size);
   const stream = createReadStream(request.file);

@@ -7,6 +7,7 @@ import { appRouter } from "../api/router.ts";
 import { bearerToken, userFromRequest, type WebDeps } from "../api/context.ts";
 import { submitBuild } from "../builds/submitBuild.ts";
 import { receiveResult } from "../builds/receiveResult.ts";
+import { parseBuildTimeout } from "@copr/domain";
 import { repoFileContent, RepoError } from "@copr/repo";
 import { serveFile } from "./files.ts";
 import { HttpError, sendError, sendJson } from "./respond.ts";
@@ -24,10 +25,14 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
       const user = await userFromRequest(deps, req);
       if (user === null) throw new HttpError(401, "UNAUTHORIZED", "uploading needs an API token (Authorization: Bearer …)");
       const url = new URL(req.url ?? "/", "http://x");
+      const timeoutText = url.searchParams.get("timeout");
+      const timeout = timeoutText === null ? undefined : parseBuildTimeout(timeoutText);
+      if (timeout?.ok === false) throw new HttpError(400, "INVALID_TIMEOUT", timeout.message);
       const view = await submitBuild(deps, user, req, {
         owner: decodeURIComponent(m[1] ?? ""),
         project: decodeURIComponent(m[2] ?? ""),
         chroots: url.searchParams.getAll("chroot"),
+        ...(timeout?.ok === true ? { timeoutS: timeout.seconds } : {}),
       });
       sendJson(res, 201, view);
     },

@@ -2,7 +2,7 @@ import { useEffect } from "react";
 import { useSession } from "./ApiContext.ts";
 import { BuildActions } from "./BuildActions.tsx";
 import { ErrorMessage } from "./ErrorMessage.tsx";
-import { formatTime, isoTime } from "./format.ts";
+import { formatDuration, formatTime, isoTime } from "./format.ts";
 import { Link } from "./Link.tsx";
 import { ResultFiles } from "./ResultFiles.tsx";
 import { paths } from "./route.ts";
@@ -47,7 +47,8 @@ export function BuildPage({ id }: { id: number }) {
           {build.srpm.name}-{build.srpm.version}-{build.srpm.release}
         </strong>{" "}
         in <Link href={paths.project(build.owner, build.project)}>{build.owner}/{build.project}</Link>, submitted by {build.submittedBy} at{" "}
-        <time dateTime={isoTime(build.submittedAt)}>{formatTime(build.submittedAt)}</time>.{" "}
+        <time dateTime={isoTime(build.submittedAt)}>{formatTime(build.submittedAt)}</time>
+        {build.timeoutS === undefined ? "" : `; each chroot may build for ${formatDuration(build.timeoutS * 1000)}`}.{" "}
         <span className="muted" data-testid="live">
           {watch.connection === "live" ? "following live" : watch.connection === "connecting" ? "connecting…" : watch.connection === "ended" ? "" : `live updates stopped: ${watch.error ?? ""}`}
         </span>

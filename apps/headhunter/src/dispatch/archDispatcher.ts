@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { QueueEvents, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { BusError, RemoteMethodError, type BusLogger, type Console } from "@copr/bus";
-import { WORKER_METHODS, buildResultSchema, type BuildArgs } from "@copr/domain";
+import { DEFAULT_BUILD_TIMEOUT_S, WORKER_METHODS, buildResultSchema, type BuildArgs } from "@copr/domain";
 import { taskJobSchema, taskQueueName } from "@copr/queue";
 import type { Store, Task } from "@copr/store";
 import type { AgentPool } from "../agents/agentPool.ts";
@@ -142,7 +142,7 @@ export class ArchDispatcher {
       srpm_url: `${this.#deps.webUrl}/api/srpm/${build.id}`,
       srpm_sha256: build.srpm.sha256,
       results_url: `${this.#deps.webUrl}/api/results/${task.id}/${task.attempt}`,
-      timeout_s: 5 * 3600,
+      timeout_s: build.timeoutS ?? DEFAULT_BUILD_TIMEOUT_S,
     };
     try {
       const reply = buildResultSchema.parse(

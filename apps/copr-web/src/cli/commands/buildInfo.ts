@@ -1,3 +1,4 @@
+import { DEFAULT_BUILD_TIMEOUT_S } from "@copr/domain";
 import { defineCommand, parseBuildId, parsePositive } from "../command.ts";
 import { dateTime, nevr, table, taskRows } from "../format.ts";
 import { printJson } from "../io.ts";
@@ -21,6 +22,7 @@ export const statusCommand = defineCommand({
           ["  project", `${b.owner}/${b.project}`],
           ["  package", nevr(b)],
           ["  submitted", `${dateTime(b.submittedAt)} by ${b.submittedBy}`],
+          ["  timeout", `${b.timeoutS ?? DEFAULT_BUILD_TIMEOUT_S} s per chroot`],
         ]) +
         "chroots:\n" +
         table(taskRows(view.tasks).map((r) => ["  " + (r[0] ?? ""), ...r.slice(1)])),

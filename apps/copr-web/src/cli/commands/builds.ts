@@ -1,3 +1,4 @@
+import { DEFAULT_BUILD_TIMEOUT_S, MAX_BUILD_TIMEOUT_S, parseBuildTimeout } from "@copr/domain";
 import { CliError } from "../cliErrors.ts";
 import { buildUrl } from "../client.ts";
 import { defineCommand, parseBuildId, parsePositive, type RunContext } from "../command.ts";
@@ -8,11 +9,18 @@ import { uploadSrpm } from "../upload.ts";
 import { followBuild } from "../watch.ts";
 import { printSummary, watchPrinter } from "../watchPrinter.ts";
 
-const timeoutOption = { type: "string", arg: "S", help: "stop watching after S seconds and exit 1 (the build keeps running); default: wait for the end" } as const;
+const watchTimeoutOption = { type: "string", arg: "S", help: "stop watching after S seconds and exit 1 (the build keeps running); default: wait for the end" } as const;
+
+/** `--timeout S` of `copr build`: the build's own time limit, as in Copr. Throws CliError USAGE. */
+function buildTimeout(text: string): number {
+  const parsed = parseBuildTimeout(text);
+  if (!parsed.ok) throw new CliError("USAGE", `--timeout: ${parsed.message}`);
+  return parsed.seconds;
+}
 
 /** Follows a build to its end and prints the summary; returns the exit code. */
 async function watchToEnd(ctx: RunContext, view: BuildView, timeoutText: string | undefined): Promise<number> {
-  const timeoutS = timeoutText === undefined ? undefined : parsePositive(timeoutText, "timeout");
+  const timeoutS = timeoutText === undefined ? undefined : parsePositive(timeoutText, "watch-timeout");
   const id = view.build.id;
   if (!ctx.json) ctx.io.stdout(`Watching build ${id} (${view.build.owner}/${view.build.project} ${nevr(view.build)}); interrupting stops the watching, not the build.\n`);
   const outcome = await followBuild(ctx.client, id, watchPrinter(ctx.io, ctx.json, view), timeoutS === undefined ? {} : { timeoutMs: timeoutS * 1000 });
@@ -29,18 +37,22 @@ export const buildCommand = defineCommand({
   options: {
     chroot: { type: "string", multiple: true, arg: "CHROOT", help: "build only in this chroot of the project (repeat for more); default: all of them" },
     nowait: { type: "boolean", help: "do not watch the build; print its id and return" },
-    timeout: timeoutOption,
+    timeout: { type: "string", arg: "S", help: `fail a chroot whose build runs longer than S seconds (default ${DEFAULT_BUILD_TIMEOUT_S} = 5 h, at most ${MAX_BUILD_TIMEOUT_S})` },
+    "watch-timeout": watchTimeoutOption,
   },
   description: "PROJECT is NAME (one of yours) or OWNER/NAME.",
   async run(ctx, [projectText = "", file = ""], values) {
-    if (values.timeout !== undefined) parsePositive(values.timeout, "timeout");
+    const timeoutS = values.timeout === undefined ? undefined : buildTimeout(values.timeout);
+    if (values["watch-timeout"] !== undefined) parsePositive(values["watch-timeout"], "watch-timeout");
     const project = await resolveProject(ctx.client, projectText);
-    const view = await uploadSrpm(ctx.config, ctx.io, { owner: project.owner, project: project.name, file, chroots: values.chroot ?? [] });
+    const view = await uploadSrpm(ctx.config, ctx.io, {
+      owner: project.owner, project: project.name, file, chroots: values.chroot ?? [], ...(timeoutS === undefined ? {} : { timeoutS }),
+    });
     const url = buildUrl(ctx.config, view.build.id);
     if (ctx.json) printJson(ctx.io, { type: "created", url, ...view });
     else ctx.io.stdout(`Build was added to ${view.build.owner}/${view.build.project}:\n  ${url}\nCreated builds: ${view.build.id}\n`);
     if (values.nowait === true) return 0;
-    return await watchToEnd(ctx, view, values.timeout);
+    return await watchToEnd(ctx, view, values["watch-timeout"]);
   },
 });
 
@@ -48,9 +60,9 @@ export const watchBuildCommand = defineCommand({
   name: "watch-build",
   summary: "Follow a build live: each chroot's state changes and log lines, then a summary. Exits 1 if a chroot failed or was canceled.",
   args: ["ID"],
-  options: { timeout: timeoutOption },
+  options: { "watch-timeout": watchTimeoutOption },
   async run(ctx, [idText = ""], values) {
     const view = await ctx.client.builds.get.query({ id: parseBuildId(idText) });
-    return await watchToEnd(ctx, view, values.timeout);
+    return await watchToEnd(ctx, view, values["watch-timeout"]);
   },
 });
