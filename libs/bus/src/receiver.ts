@@ -133,13 +133,19 @@ export class ManagedReceiver {
         continue;
       }
       this.#active++;
-      void result
-        .catch((error: unknown) => this.#failed(error))
-        .then((disposition) => this.#settle(receiver, delivery, disposition))
-        .finally(() => {
-          this.#active--;
-          this.#pump();
-        });
+      result.then(
+        (disposition) => this.#finish(receiver, delivery, disposition),
+        (error: unknown) => void this.#failed(error).then((disposition) => this.#finish(receiver, delivery, disposition)),
+      );
+    }
+  }
+
+  #finish(receiver: Receiver | undefined, delivery: Delivery, disposition: Disposition): void {
+    try {
+      this.#settle(receiver, delivery, disposition);
+    } finally {
+      this.#active--;
+      this.#pump();
     }
   }
 

@@ -32,11 +32,20 @@ export class ManagedSender {
 
   /** Queues a message; resolves on `accepted`, rejects with a BusError otherwise. */
   send(message: Message, deadline?: number): Promise<void> {
-    if (this.#closed) return Promise.reject(new BusError("CLOSED", `sender ${this.address} is closed`));
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ message, deadline, resolve, reject });
-      this.#flush();
-    });
+    return new Promise((resolve, reject) => this.post(message, deadline, resolve, reject));
+  }
+
+  /**
+   * `send` with callbacks instead of a promise, for the RPC hot path (a
+   * reply, a request): one allocation less per message, same guarantees.
+   */
+  post(message: Message, deadline: number | undefined, accepted: () => void, failed: (error: BusError) => void): void {
+    if (this.#closed) {
+      failed(new BusError("CLOSED", `sender ${this.address} is closed`));
+      return;
+    }
+    this.#queue.push({ message, deadline, resolve: accepted, reject: failed });
+    this.#flush();
   }
 
   /** Called by the connection on every connection_open. */

@@ -23,6 +23,9 @@ export interface MethodSpec<A extends z.ZodType = z.ZodType, R = unknown> {
   handler: (args: z.output<A>, ctx: MethodContext) => Promise<R> | R;
 }
 
+/** A reply's acceptance by the broker needs no action. */
+const ignore = (): void => undefined;
+
 /** Built-in method that lists the agent's methods and their argument schemas. */
 export const DESCRIBE_METHOD = "_describe_methods";
 
@@ -138,24 +141,25 @@ export class Agent {
     }
   }
 
-  async #reply(request: Message, opcode: string, body: unknown): Promise<void> {
+  /**
+   * Sends a reply to the request's reply_to. It is on its way once queued:
+   * the sender resends it across reconnects, so the request can be settled
+   * without waiting for the broker to take the reply.
+   */
+  #reply(request: Message, opcode: string, body: unknown): void {
     const replyTo = request.reply_to;
     if (typeof replyTo !== "string" || !this.#bus.profile.isReplyAddress(replyTo)) return;
     const message = jsonMessage(body, {
       correlation_id: request.correlation_id,
       application_properties: { [APP_ID]: APP_ID_QMF2, [OPCODE]: opcode, [AGENT]: this.name },
     });
-    try {
-      await this.#bus.sender(replyTo).send(message);
-    } catch (error) {
+    this.#bus.sender(replyTo).post(message, undefined, ignore, (error) => {
       this.#bus.log.warn({ agent: this.name, replyTo, err: String(error) }, "reply not delivered");
-    }
+    });
   }
 
-  async #onLocate(message: Message): Promise<"accept"> {
-    if (applicationProperties(message)[OPCODE] === OPCODES.locateRequest) {
-      await this.#reply(message, OPCODES.locateResponse, this.#info());
-    }
+  #onLocate(message: Message): "accept" {
+    if (applicationProperties(message)[OPCODE] === OPCODES.locateRequest) this.#reply(message, OPCODES.locateResponse, this.#info());
     return "accept";
   }
 
@@ -166,26 +170,27 @@ export class Agent {
       this.#bus.log.warn({ agent: this.name, opcode: props[OPCODE] }, "rejected a request without opcode, string correlation_id or reply_to");
       return "reject";
     }
-    const fail = (code: string, text: string): Promise<void> => this.#reply(message, OPCODES.exception, { _values: { error_code: code, error_text: text } });
     let body;
     try {
       body = methodRequestBody.parse(decodeJson(message));
     } catch (error) {
-      await fail("INVALID_MESSAGE", error instanceof Error ? error.message : String(error));
+      this.#fail(message, "INVALID_MESSAGE", error instanceof Error ? error.message : String(error));
       return "reject";
     }
     if (body._object_id._agent_name !== this.name) {
-      await fail("INVALID_MESSAGE", `request for agent ${body._object_id._agent_name} reached ${this.name}`);
+      this.#fail(message, "INVALID_MESSAGE", `request for agent ${body._object_id._agent_name} reached ${this.name}`);
       return "reject";
     }
     const key = typeof props[IDEMPOTENCY_KEY] === "string" ? props[IDEMPOTENCY_KEY] : correlationId;
     const { outcome } = this.#cache.run(`${body._method_name}\n${key}`, () => this.#invoke(body._method_name, body._arguments, { correlationId, idempotencyKey: key }));
     const result = await outcome;
-    // The reply is on its way (the sender resends it across reconnects); the
-    // request can be settled without waiting for the broker to take the reply.
-    if (result.ok) void this.#reply(message, OPCODES.methodResponse, { _arguments: result.value ?? null });
-    else void fail(result.code, result.text);
+    if (result.ok) this.#reply(message, OPCODES.methodResponse, { _arguments: result.value ?? null });
+    else this.#fail(message, result.code, result.text);
     return "accept";
+  }
+
+  #fail(request: Message, code: string, text: string): void {
+    this.#reply(request, OPCODES.exception, { _values: { error_code: code, error_text: text } });
   }
 
   async #invoke(name: string, rawArgs: Record<string, unknown>, ctx: MethodContext): Promise<Outcome> {

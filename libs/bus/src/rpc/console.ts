@@ -37,6 +37,9 @@ interface Pending {
   reject: (error: BusError) => void;
 }
 
+/** The broker taking a request needs no action: the reply or the timer ends the call. */
+const ignore = (): void => undefined;
+
 /**
  * The calling side of the bus RPC: many calls in flight on one reply queue,
  * string correlation ids, a timeout per call, and an agent registry fed by
@@ -113,18 +116,14 @@ export class Console {
   }
 
   #send(correlationId: string, p: Pending): void {
-    this.#bus
-      .sender(this.#bus.profile.requestTarget(p.agent))
-      .send(p.message, p.deadline)
-      .catch((error: unknown) => {
-        if (this.#pending.get(correlationId) !== p) return;
-        const err = error instanceof BusError ? error : new BusError("REJECTED", String(error));
-        // An expired resend is the timer's business.
-        if (err.code === "TIMEOUT") return;
-        this.#pending.delete(correlationId);
-        clearTimeout(p.timer);
-        p.reject(err);
-      });
+    this.#bus.sender(this.#bus.profile.requestTarget(p.agent)).post(p.message, p.deadline, ignore, (err) => {
+      if (this.#pending.get(correlationId) !== p) return;
+      // An expired resend is the timer's business.
+      if (err.code === "TIMEOUT") return;
+      this.#pending.delete(correlationId);
+      clearTimeout(p.timer);
+      p.reject(err);
+    });
   }
 
   #resendPending(agent?: string): void {
