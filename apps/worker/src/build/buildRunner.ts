@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -116,11 +116,8 @@ export class BuildRunner {
       await this.#signals.publish(workerBuildDomain, "log", {
         primary_uid: args.task_id, task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, offset, lines,
       }).catch((err: unknown) => this.#log.warn({ task: args.task_id, err: String(err) }, "log batch not published"));
-    });
-    const say = (line: string): void => {
-      fullLog.push(line);
-      batcher.line(line);
-    };
+    }, { onLine: (line) => void fullLog.push(line) });
+    const say = (line: string): void => batcher.line(line);
     const timer = setTimeout(() => {
       run.cancel ??= "timeout";
       void this.cancel(args.task_id, args.attempt);
@@ -152,10 +149,7 @@ export class BuildRunner {
       const result = await connection.run(command, {
         cwd: remoteDir,
         pidFile: run.pidFile,
-        onOutput: (_stream, chunk) => {
-          for (const line of chunk.split("\n")) if (line !== "") fullLog.push(line);
-          batcher.write(chunk);
-        },
+        onOutput: (stream, chunk) => batcher.write(chunk, stream),
       });
       if (run.cancel === "requested") final = { state: "canceled", reason: "canceled on request" };
       else if (run.cancel === "timeout") final = { state: "failed", reason: `build timed out after ${args.timeout_s} s` };
@@ -173,9 +167,11 @@ export class BuildRunner {
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       final = run.cancel === "requested" ? { state: "canceled", reason: "canceled on request" } : { state: "failed", reason: text };
+      batcher.endStreams();
       say(`copr-worker: ${final.state}: ${text}`);
     } finally {
       clearTimeout(timer);
+      batcher.endStreams();
       say(`copr-worker: ${final.state}${final.reason === undefined ? "" : ` (${final.reason})`}`);
       await batcher.end();
       try {
@@ -209,14 +205,30 @@ export class BuildRunner {
     if (sha256 !== args.srpm_sha256) throw new Error(`the SRPM's sha256 is ${sha256}, expected ${args.srpm_sha256}`);
   }
 
+  /**
+   * Uploads one result file with its sha256, in constant memory: one pass
+   * over the file for the checksum (it goes in a header, before the body),
+   * then the file streamed as the body.
+   */
   async #upload(args: BuildArgs, path: string, name: string): Promise<void> {
-    const body = await readFile(path);
-    const sha256 = createHash("sha256").update(body).digest("hex");
-    const res = await fetch(`${args.results_url}/${encodeURIComponent(name)}`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${this.#token}`, "x-checksum-sha256": sha256, "content-type": "application/octet-stream" },
-      body,
-    });
-    if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${await res.text()}`);
+    const hash = createHash("sha256");
+    await pipeline(createReadStream(path), hash);
+    const sha256 = hash.digest("hex");
+    const { size } = await stat(path);
+    const body = createReadStream(path);
+    try {
+      const res = await fetch(`${args.results_url}/${encodeURIComponent(name)}`, {
+        method: "PUT",
+        headers: {
+          authorization: `Bearer ${this.#token}`, "x-checksum-sha256": sha256,
+          "content-type": "application/octet-stream", "content-length": String(size),
+        },
+        body,
+        duplex: "half",
+      });
+      if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${await res.text()}`);
+    } finally {
+      body.destroy();
+    }
   }
 }
