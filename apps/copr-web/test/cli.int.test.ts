@@ -177,6 +177,22 @@ describe("copr CLI", () => {
     expect(await f.web.store.listBuildIds()).toHaveLength(2);
   });
 
+  it("resubmit builds an earlier build's SRPM again, keeping its timeout, and explains when nothing failed", async () => {
+    await using f = await webFixture();
+    const config = await configFile(f.web.url, f.aliceToken);
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const built = await run(["build", "hello", srpmPath, "--timeout", "120", "--nowait", "--config", config]);
+    const id = Number(/Created builds: (\d+)/.exec(built.stdout)?.[1]);
+    const again = await run(["resubmit", String(id), "--nowait", "--config", config]);
+    expect(again).toMatchObject({ code: 0 });
+    expect(again.stdout).toContain(`Build ${id} resubmitted as build ${id + 1} in alice/hello`);
+    expect(await f.web.store.getBuild(id + 1)).toMatchObject({ timeoutS: 120, srpm: { name: "hello" } });
+    const none = await run(["resubmit", String(id), "--failed", "--nowait", "--config", config]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/has no failed or canceled chroot to rebuild/);
+    expect(await f.web.store.listBuildIds()).toHaveLength(2);
+  });
+
   it("shows the server's refusal of a file that is not an RPM", async () => {
     await using f = await webFixture();
     await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });

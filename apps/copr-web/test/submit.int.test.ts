@@ -36,6 +36,42 @@ describe("copr-web: submitting an SRPM", () => {
     expect(again.tasks).toHaveLength(2);
   });
 
+  it("resubmits a build's stored SRPM as a new build: all chroots, chosen ones, or only the failed ones", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64", "epel-9-x86_64", "fedora-40-aarch64"] });
+    const srpm = await readFile(await rpmbuild(spec("ExcludeArch: aarch64")));
+    const res = await f.upload(f.aliceToken, "alice", "hello", srpm, [], { timeout: "600" });
+    const first = ((await res.json()) as { build: { id: number; taskIds: string[]; srpm: { sha256: string } } }).build;
+    const [fedora, epel] = first.taskIds as [string, string, string];
+    await f.web.store.transitionTask(fedora, "starting", { agent: "a:b:c" }, 0);
+    await f.web.store.transitionTask(fedora, "running", {}, 0);
+    await f.web.store.transitionTask(fedora, "failed", { reason: "rpmbuild exited 1" }, 0);
+    await f.web.store.transitionTask(epel, "canceled", { reason: "canceled on request" });
+    const before = (await queued(f)).length;
+
+    const all = await f.alice.builds.resubmit.mutate({ id: first.id });
+    expect(all.build).toMatchObject({ id: first.id + 1, srpm: { sha256: first.srpm.sha256 }, timeoutS: 600, submittedBy: "alice" });
+    // The stored SRPM is read again: its ExcludeArch still skips aarch64.
+    expect(all.tasks.map((t) => [t.chroot, t.state])).toEqual([["fedora-40-x86_64", "pending"], ["epel-9-x86_64", "pending"], ["fedora-40-aarch64", "skipped"]]);
+    expect((await queued(f)).length).toBe(before + 2);
+
+    const failed = await f.alice.builds.resubmit.mutate({ id: first.id, onlyFailed: true, timeoutS: 60 });
+    expect(failed.tasks.map((t) => t.chroot)).toEqual(["fedora-40-x86_64", "epel-9-x86_64"]);
+    expect(failed.build.timeoutS).toBe(60);
+    const chosen = await f.alice.builds.resubmit.mutate({ id: first.id, chroots: ["epel-9-x86_64"] });
+    expect(chosen.tasks.map((t) => t.chroot)).toEqual(["epel-9-x86_64"]);
+
+    // Refusals change nothing.
+    const count = (await f.web.store.listBuildIds()).length;
+    await expect(f.alice.builds.resubmit.mutate({ id: all.build.id, onlyFailed: true })).rejects.toThrow(/no failed or canceled chroot/);
+    await expect(f.alice.builds.resubmit.mutate({ id: first.id, chroots: ["fedora-41-x86_64"] })).rejects.toThrow(/has no chroot fedora-41-x86_64/);
+    await expect(f.alice.builds.resubmit.mutate({ id: 9999 })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
+    const bob = await f.web.store.createUser("bob");
+    await expect(f.client(bob.token).builds.resubmit.mutate({ id: first.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+    await expect(f.anonymous.builds.resubmit.mutate({ id: first.id })).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+    expect(await f.web.store.listBuildIds()).toHaveLength(count);
+  });
+
   it("skips chroots the spec's ExclusiveArch rules out, with the reason", async () => {
     await using f = await webFixture();
     await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64", "fedora-40-aarch64"] });

@@ -176,6 +176,30 @@ describe("copr-web UI in a browser", () => {
     await page.close();
   });
 
+  it("lets the owner rebuild a build's failed chroots from its page, and opens the new build", async () => {
+    await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
+    const { id, taskIds } = await aliceBuild(f, ["fedora-40-x86_64", "epel-9-x86_64"]);
+    const [failed, ok] = taskIds as [string, string];
+    for (const [task, end] of [[failed, "failed"], [ok, "succeeded"]] as const) {
+      await f.web.store.transitionTask(task, "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+      await f.web.store.transitionTask(task, "running", {}, 0);
+      await f.web.store.transitionTask(task, end, end === "failed" ? { reason: "build command exited with code 1" } : {}, 0);
+    }
+    const { page, errors } = await openPage();
+    await page.goto(`${f.web.url}/builds/${id}`);
+    await signIn(page, f.aliceToken, "alice");
+    await chrootState(page, "fedora-40-x86_64", "failed");
+    await page.getByRole("button", { name: "Rebuild failed chroots (1)" }).click();
+    await page.waitForURL(`${f.web.url}/builds/${id + 1}`, { timeout: SHOWN });
+    await chrootState(page, "fedora-40-x86_64", "pending");
+    expect(await page.getByTestId("state-epel-9-x86_64").count()).toBe(0);
+    const created = await f.web.store.getBuild(id + 1);
+    expect(created?.srpm.sha256).toBe((await f.web.store.getBuild(id))?.srpm.sha256);
+    await shot(page, "build-resubmitted");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("shows no Cancel or Resubmit to another signed-in user", async () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
     const { id } = await aliceBuild(f);

@@ -1,7 +1,8 @@
 import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
-import { OWNER_RE, PROJECT_RE } from "@copr/domain";
+import { MAX_BUILD_TIMEOUT_S, OWNER_RE, PROJECT_RE } from "@copr/domain";
 import { buildView } from "../builds/buildView.ts";
+import { resubmitBuild } from "../builds/resubmitBuild.ts";
 import { decodeCursor, watchBuild } from "../builds/watchBuild.ts";
 import { buildersList, nextAgentChange } from "../builders/buildersList.ts";
 import { adminProcedure, authedProcedure, publicProcedure, router } from "./trpc.ts";
@@ -55,6 +56,15 @@ export const appRouter = router({
       await ctx.queues.control({ kind: "cancel-build", buildId: input.id, by: ctx.user.name });
       return { requested: true };
     }),
+    /** A new build of the same source RPM: all its chroots, the given ones, or only the failed ones. */
+    resubmit: authedProcedure
+      .input(z.object({
+        id: z.number().int().positive(),
+        chroots: z.array(z.string()).optional(),
+        onlyFailed: z.boolean().optional(),
+        timeoutS: z.number().int().min(1).max(MAX_BUILD_TIMEOUT_S).optional(),
+      }))
+      .mutation(({ ctx, input }) => resubmitBuild(ctx, ctx.user, input)),
     /**
      * Something changed among the builds (a build was created, a task moved):
      * one event per burst, so a page showing recent builds and the queue

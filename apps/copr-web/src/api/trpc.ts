@@ -1,16 +1,23 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { StoreError } from "@copr/store";
+import { HttpError } from "../http/respond.ts";
 import type { ApiContext } from "./context.ts";
 
 const t = initTRPC.context<ApiContext>().create();
 
-/** Store errors become tRPC errors once, here at the edge. */
+const HTTP_TO_TRPC: Readonly<Record<number, TRPCError["code"]>> = { 400: "BAD_REQUEST", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 410: "NOT_FOUND", 413: "PAYLOAD_TOO_LARGE" };
+
+/** Store errors and the HTTP handlers' errors (shared code) become tRPC errors once, here at the edge. */
 const storeErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof StoreError) {
     const e = result.error.cause;
     const code = e.code === "EXISTS" ? "CONFLICT" : e.code === "NOT_FOUND" ? "NOT_FOUND" : "BAD_REQUEST";
     throw new TRPCError({ code, message: e.message, cause: e });
+  }
+  if (!result.ok && result.error.cause instanceof HttpError) {
+    const e = result.error.cause;
+    throw new TRPCError({ code: HTTP_TO_TRPC[e.status] ?? "BAD_REQUEST", message: e.message, cause: e });
   }
   return result;
 });

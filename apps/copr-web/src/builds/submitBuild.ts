@@ -7,7 +7,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { archVerdict, readRpmInfo, RpmError, RPM_ERROR_HTTP_STATUS, type RpmInfo } from "@copr/rpm";
 import { chrootArch, isSafeOwner, isSafeProject } from "@copr/domain";
-import type { User } from "@copr/store";
+import type { NewBuild, User } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/respond.ts";
 import { buildView, type BuildView } from "./buildView.ts";
@@ -62,26 +62,35 @@ export async function submitBuild(deps: WebDeps, user: User, req: IncomingMessag
     await rename(tmp, join(deps.srpmDir, file));
     kept = true;
 
-    const plan = chroots.map((chroot) => {
-      const verdict = archVerdict(info, chrootArch(chroot));
-      return verdict.build ? { chroot } : { chroot, skip: verdict.reason };
-    });
-    const { build, tasks } = await deps.store.createBuild({
+    return await storeAndQueue(deps, {
       owner: project.owner,
       project: project.name,
       submittedBy: user.name,
       srpm: { name: info.name, epoch: info.epoch, version: info.version, release: info.release, sha256, size, file },
-      chroots: plan,
+      chroots: planChroots(info, chroots),
       ...(request.timeoutS === undefined ? {} : { timeoutS: request.timeoutS }),
     });
-    // Invariant: stored (AOF) and queued before the client hears "accepted".
-    for (const t of tasks.filter((t) => t.state === "pending")) await deps.queues.enqueue(t.arch, { taskId: t.id, attempt: t.attempt });
-    const view = await buildView(deps.store, build.id);
-    if (view === null) throw new Error(`build ${build.id} vanished`);
-    return view;
   } finally {
     if (!kept) await rm(tmp, { force: true });
   }
+}
+
+/** One entry per chroot: built, or skipped with the spec's arch rule as the reason. */
+export function planChroots(info: Pick<RpmInfo, "excludeArch" | "exclusiveArch">, chroots: readonly string[]): NewBuild["chroots"] {
+  return chroots.map((chroot) => {
+    const verdict = archVerdict(info, chrootArch(chroot));
+    return verdict.build ? { chroot } : { chroot, skip: verdict.reason };
+  });
+}
+
+/** Stores a build and queues its pending tasks; returns its view. */
+export async function storeAndQueue(deps: WebDeps, input: NewBuild): Promise<BuildView> {
+  const { build, tasks } = await deps.store.createBuild(input);
+  // Invariant: stored (AOF) and queued before the client hears "accepted".
+  for (const t of tasks.filter((t) => t.state === "pending")) await deps.queues.enqueue(t.arch, { taskId: t.id, attempt: t.attempt });
+  const view = await buildView(deps.store, build.id);
+  if (view === null) throw new Error(`build ${build.id} vanished`);
+  return view;
 }
 
 async function receive(req: IncomingMessage, path: string, maxBytes: number): Promise<{ sha256: string; size: number }> {

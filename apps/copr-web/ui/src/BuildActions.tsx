@@ -1,19 +1,22 @@
 import { useState } from "react";
 import { errorText, type BuildView } from "./api.ts";
 import { useSession } from "./ApiContext.ts";
+import { navigate, paths } from "./route.ts";
 
 const FINAL = new Set(["succeeded", "failed", "canceled", "skipped"]);
 
-/** Cancel (owner or admin, while not ended) and Resubmit (owner) of a build. */
+/** Cancel (while not ended), Resubmit and Rebuild failed chroots of a build: for its owner or an admin. */
 export function BuildActions({ view }: { view: BuildView }) {
   const { api, user } = useSession();
   const [cancel, setCancel] = useState<"idle" | "sending" | "requested">("idle");
+  const [resubmit, setResubmit] = useState<"idle" | "sending">("idle");
   const [error, setError] = useState<string | null>(null);
   if (user === null) return null;
   const { build } = view;
   const owner = user.name === build.owner;
   const mayCancel = (owner || user.admin) && !FINAL.has(view.state);
-  if (!owner && !mayCancel) return null;
+  const mayResubmit = owner || user.admin;
+  if (!mayResubmit) return null;
   const doCancel = (): void => {
     setCancel("sending");
     setError(null);
@@ -25,7 +28,18 @@ export function BuildActions({ view }: { view: BuildView }) {
       },
     );
   };
-  const srpm = `${build.srpm.name}-${build.srpm.version}-${build.srpm.release}.src.rpm`;
+  const failedChroots = view.tasks.filter((t) => t.state === "failed" || t.state === "canceled").length;
+  const doResubmit = (onlyFailed: boolean): void => {
+    setResubmit("sending");
+    setError(null);
+    api.builds.resubmit.mutate({ id: build.id, onlyFailed }).then(
+      (created) => navigate(paths.build(created.build.id)),
+      (e: unknown) => {
+        setResubmit("idle");
+        setError(errorText(e));
+      },
+    );
+  };
   return (
     <section aria-labelledby="actions-heading" className="actions">
       <h2 id="actions-heading">Actions</h2>
@@ -34,19 +48,26 @@ export function BuildActions({ view }: { view: BuildView }) {
           {cancel === "requested" ? "cancel requested" : cancel === "sending" ? "Canceling…" : "Cancel build"}
         </button>
       )}
+      {mayResubmit && (
+        <>
+          {" "}
+          <button type="button" onClick={() => doResubmit(false)} disabled={resubmit !== "idle"} title="a new build of the same source RPM in the same chroots">
+            {resubmit === "sending" ? "Resubmitting…" : "Resubmit"}
+          </button>
+          {failedChroots > 0 && (
+            <>
+              {" "}
+              <button type="button" onClick={() => doResubmit(true)} disabled={resubmit !== "idle"} title="a new build in the chroots that failed or were canceled">
+                Rebuild failed chroots ({failedChroots})
+              </button>
+            </>
+          )}
+        </>
+      )}
       {error !== null && (
         <p className="error" role="alert">
           {error}
         </p>
-      )}
-      {owner && (
-        <details>
-          <summary>Resubmit</summary>
-          <p>Submitting again needs the source RPM; upload it with the command-line client:</p>
-          <pre>
-            <code>{`copr build ${build.owner}/${build.project} ${srpm}`}</code>
-          </pre>
-        </details>
       )}
     </section>
   );

@@ -66,3 +66,29 @@ export const watchBuildCommand = defineCommand({
     return await watchToEnd(ctx, view, values["watch-timeout"]);
   },
 });
+
+export const resubmitCommand = defineCommand({
+  name: "resubmit",
+  summary: "Build an earlier build's source RPM again, as a new build, then watch it.",
+  args: ["ID"],
+  options: {
+    chroot: { type: "string", multiple: true, arg: "CHROOT", help: "build only in this chroot (repeat for more); default: the chroots of build ID" },
+    failed: { type: "boolean", help: "only the chroots of build ID that failed or were canceled" },
+    nowait: { type: "boolean", help: "do not watch the new build; print its id and return" },
+    timeout: { type: "string", arg: "S", help: "build timeout per chroot, seconds; default: that of build ID" },
+    "watch-timeout": watchTimeoutOption,
+  },
+  async run(ctx, [idText = ""], values) {
+    const id = parseBuildId(idText);
+    const timeoutS = values.timeout === undefined ? undefined : buildTimeout(values.timeout);
+    if (values["watch-timeout"] !== undefined) parsePositive(values["watch-timeout"], "watch-timeout");
+    const view = await ctx.client.builds.resubmit.mutate({
+      id, ...(values.chroot === undefined ? {} : { chroots: values.chroot }), onlyFailed: values.failed === true, ...(timeoutS === undefined ? {} : { timeoutS }),
+    });
+    const url = buildUrl(ctx.config, view.build.id);
+    if (ctx.json) printJson(ctx.io, { type: "created", url, ...view });
+    else ctx.io.stdout(`Build ${id} resubmitted as build ${view.build.id} in ${view.build.owner}/${view.build.project}:\n  ${url}\nCreated builds: ${view.build.id}\n`);
+    if (values.nowait === true) return 0;
+    return await watchToEnd(ctx, view, values["watch-timeout"]);
+  },
+});

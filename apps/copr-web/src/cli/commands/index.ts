@@ -1,7 +1,7 @@
 import type { Command } from "../command.ts";
 import { whoamiCommand } from "./account.ts";
 import { cancelCommand, listBuildsCommand, statusCommand } from "./buildInfo.ts";
-import { buildCommand, watchBuildCommand } from "./builds.ts";
+import { buildCommand, resubmitCommand, watchBuildCommand } from "./builds.ts";
 import { downloadBuildCommand } from "./downloadBuild.ts";
 import { createCommand } from "./projects.ts";
 import { workerAddCommand, workerDrainCommand, workerListCommand, workerRemoveCommand } from "./workers.ts";
@@ -11,6 +11,7 @@ export const COMMANDS: readonly Command[] = [
   whoamiCommand,
   createCommand,
   buildCommand,
+  resubmitCommand,
   watchBuildCommand,
   statusCommand,
   listBuildsCommand,
