@@ -32,6 +32,7 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     const id = await s.submit(helloSpec());
     const [task] = await s.waitFinal(id);
     expect(task).toMatchObject({ state: "succeeded", attempt: 0 });
+    expect(task?.builder).toMatch(new RegExp(`^builder-\\d+ \\(${s.sshd.user}@127\\.0\\.0\\.1\\)$`));
     await until(() => seen.some((x) => x.startsWith("repo.updated")), 30_000, "repo.updated");
     expect(seen).toEqual(["copr.chroot.start", "copr.build.start", "copr.build.end:1", "repo.updated:alice/hello/fedora-40-x86_64"]);
     const packages = await readPrimary(chrootDir(s.resultsDir, { owner: "alice", project: "hello", chroot: "fedora-40-x86_64" }));

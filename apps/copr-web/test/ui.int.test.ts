@@ -112,7 +112,7 @@ describe("copr-web UI in a browser", () => {
 
     await f.web.store.transitionTask(taskId, "starting", { agent: WORKER, hosts: [WORKER], startedAt: Date.now() }, 0);
     await chrootState(page, "fedora-40-x86_64", "starting");
-    await f.web.store.transitionTask(taskId, "running", {}, 0);
+    await f.web.store.transitionTask(taskId, "running", { builder: "builder1 (mockbuilder@127.0.0.1)" }, 0);
     await f.web.store.appendLog(taskId, 0, [`copr-worker: build ${id} hello for fedora-40-x86_64, attempt 0, on builder1 (mockbuilder@127.0.0.1)`, "line 1"]);
     await chrootState(page, "fedora-40-x86_64", "running");
     const log = page.getByTestId("log-fedora-40-x86_64");

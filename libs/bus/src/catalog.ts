@@ -41,6 +41,8 @@ export const workerBuildDomain = defineDomain({
       state: taskState,
       reason: z.string().optional(),
       seq: z.number().int().min(0),
+      /** With "running": the builder host, as `name (user@address)`. */
+      builder: z.string().max(300).optional(),
     }),
     log: base.extend({
       task_id: z.string().min(1),

@@ -52,6 +52,8 @@ export interface Task {
   reason: string | null;
   /** agents that tried it, in order */
   hosts: string[];
+  /** builder host of the current attempt once it runs, as `name (user@address)`; absent on older records */
+  builder?: string | null;
   queuedAt: number;
   startedAt: number | null;
   endedAt: number | null;

@@ -54,7 +54,7 @@ export function BuildPage({ id }: { id: number }) {
         </span>
       </p>
       <ErrorMessage error={view.error} />
-      <TaskTable tasks={tasks} logs={watch.logs} now={now} />
+      <TaskTable tasks={tasks} now={now} />
       <BuildActions view={view.data} />
       {tasks.some((t) => ENDED.has(t.state)) && (
         <section aria-labelledby="results-heading">

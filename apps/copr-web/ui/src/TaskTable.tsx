@@ -1,11 +1,9 @@
 import type { Task } from "./api.ts";
-import { builderHostFromLog } from "./builderHost.ts";
 import { formatDuration, formatTime, isoTime, taskDuration } from "./format.ts";
 import { StateBadge } from "./StateBadge.tsx";
-import type { LogLine } from "./useBuildWatch.ts";
 
 /** Per-chroot state of a build with its times, worker and builder host. */
-export function TaskTable({ tasks, logs, now }: { tasks: readonly Task[]; logs: Readonly<Record<string, readonly LogLine[]>>; now: number }) {
+export function TaskTable({ tasks, now }: { tasks: readonly Task[]; now: number }) {
   return (
     <table className="tasks">
       <caption>Chroots</caption>
@@ -44,7 +42,7 @@ export function TaskTable({ tasks, logs, now }: { tasks: readonly Task[]; logs: 
               {t.agent ?? "—"}
               {t.hosts.length > 1 && <div className="muted">tried: {t.hosts.join(", ")}</div>}
             </td>
-            <td>{builderHostFromLog(logs[t.id]) ?? "—"}</td>
+            <td>{t.builder ?? "—"}</td>
           </tr>
         ))}
       </tbody>

@@ -122,7 +122,7 @@ export class ArchDispatcher {
     pool.rename(agent, reservation, task.id);
     await store.assignTask(agent, task.id);
     const hosts = [...task.hosts, agent];
-    if (!(await lifecycle.move(task, "starting", { agent, hosts, startedAt: Date.now(), reason: null }))) {
+    if (!(await lifecycle.move(task, "starting", { agent, hosts, startedAt: Date.now(), reason: null, builder: null }))) {
       await store.unassignTask(agent, task.id);
       pool.release(agent, task.id);
       await job.moveToCompleted("stale", this.#token, false).catch(() => undefined);

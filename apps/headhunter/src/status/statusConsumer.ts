@@ -23,7 +23,7 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
         }
         switch (p.state) {
           case "running":
-            await lifecycle.move(task, "running", {});
+            await lifecycle.move(task, "running", { builder: p.builder ?? null });
             break;
           case "succeeded":
           case "failed":

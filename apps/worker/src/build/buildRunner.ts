@@ -101,10 +101,11 @@ export class BuildRunner {
       .sort((a, b) => (used.get(a.name) ?? 0) / a.slots - (used.get(b.name) ?? 0) / b.slots)[0];
   }
 
-  async #status(args: BuildArgs, state: "running" | "succeeded" | "failed" | "canceled", reason?: string): Promise<void> {
+  async #status(args: BuildArgs, state: "running" | "succeeded" | "failed" | "canceled", reason?: string, builder?: string): Promise<void> {
     await this.#signals.publish(workerBuildDomain, "status", {
       primary_uid: args.task_id, task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, state, seq: this.#seq++,
       ...(reason === undefined ? {} : { reason }),
+      ...(builder === undefined ? {} : { builder }),
     }, { owner: args.owner, project: args.project, chroot: args.chroot, arch: args.arch, build_id: args.build_id });
   }
 
@@ -145,7 +146,7 @@ export class BuildRunner {
         ? `copr-worker: running mock: ${command}`
         : `copr-worker: mock is not installed on ${host.name}; running rpmbuild --rebuild --nodeps instead: ${command}`);
       run.pidFile = `${remoteDir}/build.pid`;
-      await this.#status(args, "running");
+      await this.#status(args, "running", undefined, `${host.name} (${host.user}@${host.host})`);
       const result = await connection.run(command, {
         cwd: remoteDir,
         pidFile: run.pidFile,
