@@ -283,9 +283,12 @@ describe("copr-web UI in a browser", () => {
     await page.getByTestId("running-total").getByText("2").waitFor({ timeout: SHOWN });
     await page.getByRole("link", { name: "Projects", exact: true }).click();
     await page.getByLabel("Search by owner, project or package").fill("tools");
-    await page.getByText("1 of 2 projects").waitFor({ timeout: SHOWN });
-    await page.getByLabel("Search by owner, project or package").fill("hello");
+    await page.getByText("1 project matching “tools”").waitFor({ timeout: SHOWN });
+    // bob/tools matches by its package (hello), alice/hello by its name.
+    await page.getByLabel("Search by owner, project or package").fill("HEL");
+    await page.getByText("2 projects matching “HEL”").waitFor({ timeout: SHOWN });
     await page.getByRole("link", { name: "alice/hello" }).waitFor({ timeout: SHOWN });
+    await page.getByRole("link", { name: "bob/tools" }).waitFor({ timeout: SHOWN });
     await shot(page, "projects");
     expect(errors).toEqual([]);
     await page.close();

@@ -16,6 +16,14 @@ export function storeKeys(prefix: string) {
     project: (owner: string, name: string) => `${prefix}project:${owner}/${name}`,
     /** zset of "owner/name" by creation time */
     projects: () => `${prefix}projects`,
+    /** zset of a project's package names, scored by the id of the newest build of each */
+    projectPackages: (owner: string, name: string) => `${prefix}project:${owner}/${name}:packages`,
+    /**
+     * Project search index: a zset, all scores 0, of "term\towner/name" where
+     * term is a lower-cased owner, project name, owner/name or package name,
+     * so a prefix search is one ZRANGEBYLEX.
+     */
+    projectSearch: () => `${prefix}projects:search`,
     /** counter of build ids */
     buildSeq: () => `${prefix}build:seq`,
     build: (id: number) => `${prefix}build:${id}`,

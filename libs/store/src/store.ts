@@ -120,8 +120,45 @@ export class Store {
     const project: Project = { owner, name, chroots: [...new Set(chroots)], createdAt: Date.now() };
     const created = await this.redis.hsetnx(this.keys.project(owner, name), "json", JSON.stringify(project));
     if (created === 0) throw new StoreError("EXISTS", `project ${owner}/${name} already exists`);
-    await this.redis.zadd(this.keys.projects(), project.createdAt, `${owner}/${name}`);
+    const id = `${owner}/${name}`;
+    await this.redis.multi()
+      .zadd(this.keys.projects(), project.createdAt, id)
+      .zadd(this.keys.projectSearch(), ...[owner, name, id].flatMap((term) => [0, searchEntry(term, id)]))
+      .exec();
     return project;
+  }
+
+  /** A project's package names, newest build first. */
+  async projectPackages(owner: string, name: string, limit = 1000): Promise<string[]> {
+    return await this.redis.zrevrange(this.keys.projectPackages(owner, name), 0, limit - 1);
+  }
+
+  /**
+   * Projects whose owner, name, owner/name or one of whose package names
+   * starts with `query` (case-insensitive), from the search index: one
+   * ZRANGEBYLEX, never a scan. An empty query lists the newest projects.
+   */
+  async searchProjects(query: string, limit = 100): Promise<Project[]> {
+    const q = query.trim().toLowerCase();
+    if (q === "") return await this.listProjects(limit);
+    const ids: string[] = [];
+    let offset = 0;
+    // Several terms of one project can match: read on until `limit` distinct projects.
+    while (ids.length < limit) {
+      const page = await this.redis.zrangebylex(this.keys.projectSearch(), `[${q}`, Buffer.concat([Buffer.from(`[${q}`), Buffer.from([0xff])]), "LIMIT", offset, 500);
+      for (const entry of page) {
+        const id = entry.slice(entry.lastIndexOf("\t") + 1);
+        if (!ids.includes(id)) ids.push(id);
+        if (ids.length >= limit) break;
+      }
+      if (page.length < 500) break;
+      offset += page.length;
+    }
+    const projects = await Promise.all(ids.map((id) => {
+      const [owner = "", name = ""] = id.split("/");
+      return this.getProject(owner, name);
+    }));
+    return projects.filter((p): p is Project => p !== null);
   }
 
   async getProject(owner: string, name: string): Promise<Project | null> {
@@ -183,6 +220,8 @@ export class Store {
     multi.xadd(this.keys.activity(), "MAXLEN", "~", "10000", "*", "task", "", "build", String(id), "to", "created");
     multi.zadd(this.keys.builds(), id, String(id));
     multi.zadd(this.keys.projectBuilds(input.owner, input.project), id, String(id));
+    multi.zadd(this.keys.projectPackages(input.owner, input.project), id, input.srpm.name);
+    multi.zadd(this.keys.projectSearch(), 0, searchEntry(input.srpm.name, `${input.owner}/${input.project}`));
     const results = await multi.exec();
     const failed = results?.find(([err]) => err !== null);
     if (results === null || failed !== undefined) throw failed?.[0] ?? new Error("build transaction aborted");
@@ -376,6 +415,11 @@ export class Store {
     this.#closed = true;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+/** An entry of the project search index: the lower-cased term, a tab, the project id. */
+function searchEntry(term: string, projectId: string): string {
+  return `${term.toLowerCase()}\t${projectId}`;
 }
 
 function taskToHash(t: Partial<Task>): Record<string, string> {

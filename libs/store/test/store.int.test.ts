@@ -45,6 +45,30 @@ describe("store", () => {
     expect(await s.activeTaskIds()).toEqual([`${build.id}-fedora-40-x86_64`]);
   });
 
+  it("finds projects by a prefix of owner, name or package, case-insensitively, from its index", async () => {
+    await using s = await store();
+    await s.createProject("alice", "hello", ["fedora-40-x86_64"]);
+    await s.createProject("alice", "tools", ["fedora-40-x86_64"]);
+    await s.createProject("bob", "Hello-Extras", ["fedora-40-x86_64"]);
+    const build = (owner: string, project: string, name: string) =>
+      s.createBuild({ owner, project, submittedBy: owner, srpm: { ...srpm, name }, chroots: [{ chroot: "fedora-40-x86_64" }] });
+    await build("alice", "tools", "ripgrep");
+    await build("alice", "tools", "fd-find");
+    await build("alice", "tools", "ripgrep");
+    await build("bob", "Hello-Extras", "python3-requests");
+    const ids = async (q: string, limit?: number) => (await s.searchProjects(q, limit)).map((p) => `${p.owner}/${p.name}`).sort();
+    expect(await ids("rip")).toEqual(["alice/tools"]);
+    expect(await ids("HELLO")).toEqual(["alice/hello", "bob/Hello-Extras"]);
+    expect(await ids("alice")).toEqual(["alice/hello", "alice/tools"]);
+    expect(await ids("bob/hel")).toEqual(["bob/Hello-Extras"]);
+    expect(await ids("python3-")).toEqual(["bob/Hello-Extras"]);
+    expect(await ids("requests")).toEqual([]);
+    expect(await ids("alice", 1)).toHaveLength(1);
+    expect(await ids("  ")).toHaveLength(3);
+    // Packages of a project, newest build first, each once.
+    expect(await s.projectPackages("alice", "tools")).toEqual(["ripgrep", "fd-find"]);
+  });
+
   it("moves tasks only along allowed transitions and on the expected attempt", async () => {
     await using s = await store();
     const { tasks } = await s.createBuild({ owner: "a", project: "p", submittedBy: "a", srpm, chroots: [{ chroot: "fedora-40-x86_64" }] });

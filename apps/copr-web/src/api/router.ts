@@ -31,7 +31,13 @@ export const appRouter = router({
       if (p === null) throw new TRPCError({ code: "NOT_FOUND", message: `no project ${input.owner}/${input.name}` });
       return p;
     }),
-    list: publicProcedure.query(({ ctx }) => ctx.store.listProjects()),
+    /** Newest projects, or those whose owner, name or a package name starts with `q`; each with its package names. */
+    list: publicProcedure
+      .input(z.object({ q: z.string().max(100).default(""), limit: z.number().int().min(1).max(500).default(100) }).optional())
+      .query(async ({ ctx, input }) => {
+        const projects = await ctx.store.searchProjects(input?.q ?? "", input?.limit ?? 100);
+        return await Promise.all(projects.map(async (p) => ({ ...p, packages: await ctx.store.projectPackages(p.owner, p.name, 50) })));
+      }),
   }),
 
   builds: router({
