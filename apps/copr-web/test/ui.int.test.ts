@@ -200,6 +200,38 @@ describe("copr-web UI in a browser", () => {
     await page.close();
   });
 
+  it("pages through builds, newest first, on the home and project pages", async () => {
+    await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
+    await f.web.store.createProject("alice", "many", ["fedora-40-x86_64"]);
+    const srpmInfo = { name: "hello", epoch: null, version: "1.0", release: "1", sha256: "ab".repeat(32), size: 1, file: "x.src.rpm" };
+    for (let i = 0; i < 27; i++) {
+      await f.web.store.createBuild({ owner: "alice", project: "many", submittedBy: "alice", srpm: { ...srpmInfo, name: i % 2 === 0 ? "even" : "odd" }, chroots: [{ chroot: "fedora-40-x86_64" }] });
+    }
+    const { page, errors } = await openPage();
+    await page.goto(f.web.url);
+    await page.getByText("The 25 newest builds").waitFor({ timeout: SHOWN });
+    expect(await page.locator("tr[data-build]").count()).toBe(25);
+    expect(await page.locator("tr[data-build]").first().getAttribute("data-build")).toBe("27");
+    await page.getByRole("button", { name: "Older builds →" }).click();
+    await page.getByText("Older builds, page 2").waitFor({ timeout: SHOWN });
+    const rows = page.locator("tr[data-build]");
+    expect(await Promise.all([0, 1].map((i) => rows.nth(i).getAttribute("data-build")))).toEqual(["2", "1"]);
+    expect(await rows.count()).toBe(2);
+    expect(await page.getByRole("button", { name: "Older builds →" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "← Newer builds" }).click();
+    await page.getByText("The 25 newest builds").waitFor({ timeout: SHOWN });
+    // The project page: its packages with their newest build, and the same paging.
+    await page.goto(`${f.web.url}/projects/alice/many`);
+    const packages = page.getByRole("region", { name: "Packages" });
+    await packages.getByRole("link", { name: "27: 1.0-1" }).waitFor({ timeout: SHOWN });
+    await packages.getByRole("link", { name: "26: 1.0-1" }).waitFor({ timeout: SHOWN });
+    await page.getByRole("button", { name: "Older builds →" }).click();
+    await page.getByText("Older builds of alice/many, page 2").waitFor({ timeout: SHOWN });
+    expect(await page.locator("tr[data-build]").count()).toBe(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("shows no Cancel or Resubmit to another signed-in user", async () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
     const { id } = await aliceBuild(f);

@@ -244,12 +244,24 @@ export class Store {
   }
 
   /** Newest first; `project` narrows to one project. */
-  async listBuildIds(options: { owner?: string; project?: string; limit?: number } = {}): Promise<number[]> {
+  /** Build ids, newest first: of one project or all; `before` pages on to builds older than that id. */
+  async listBuildIds(options: { owner?: string; project?: string; limit?: number; before?: number } = {}): Promise<number[]> {
     const key = options.owner !== undefined && options.project !== undefined
       ? this.keys.projectBuilds(options.owner, options.project)
       : this.keys.builds();
-    const ids = await this.redis.zrevrange(key, 0, (options.limit ?? 50) - 1);
+    const limit = options.limit ?? 50;
+    const ids = options.before === undefined
+      ? await this.redis.zrevrange(key, 0, limit - 1)
+      : await this.redis.zrevrangebyscore(key, `(${options.before}`, "-inf", "LIMIT", 0, limit);
     return ids.map(Number);
+  }
+
+  /** A project's packages, each with the id of its newest build, newest first. */
+  async projectPackageBuilds(owner: string, name: string, limit = 200): Promise<{ name: string; buildId: number }[]> {
+    const flat = await this.redis.zrevrange(this.keys.projectPackages(owner, name), 0, limit - 1, "WITHSCORES");
+    const out: { name: string; buildId: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ name: flat[i] ?? "", buildId: Number(flat[i + 1]) });
+    return out;
   }
 
   /**

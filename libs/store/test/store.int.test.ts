@@ -65,8 +65,13 @@ describe("store", () => {
     expect(await ids("requests")).toEqual([]);
     expect(await ids("alice", 1)).toHaveLength(1);
     expect(await ids("  ")).toHaveLength(3);
-    // Packages of a project, newest build first, each once.
+    // Packages of a project, newest build first, each once, with that build.
     expect(await s.projectPackages("alice", "tools")).toEqual(["ripgrep", "fd-find"]);
+    expect(await s.projectPackageBuilds("alice", "tools")).toEqual([{ name: "ripgrep", buildId: 3 }, { name: "fd-find", buildId: 2 }]);
+    // Build lists page by the last id shown.
+    expect(await s.listBuildIds({ limit: 3 })).toEqual([4, 3, 2]);
+    expect(await s.listBuildIds({ limit: 3, before: 2 })).toEqual([1]);
+    expect(await s.listBuildIds({ owner: "alice", project: "tools", limit: 1, before: 3 })).toEqual([2]);
   });
 
   it("moves tasks only along allowed transitions and on the expected attempt", async () => {

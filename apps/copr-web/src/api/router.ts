@@ -32,6 +32,15 @@ export const appRouter = router({
       return p;
     }),
     /** Newest projects, or those whose owner, name or a package name starts with `q`; each with its package names. */
+    /** A project's packages, each with its newest build. */
+    packages: publicProcedure.input(z.object({ owner, name: projectName })).query(async ({ ctx, input }) => {
+      const packages = await ctx.store.projectPackageBuilds(input.owner, input.name);
+      const views = await Promise.all(packages.map((p) => buildView(ctx.store, p.buildId)));
+      return packages.flatMap((p, i) => {
+        const newest = views[i];
+        return newest === null || newest === undefined ? [] : [{ name: p.name, newest }];
+      });
+    }),
     list: publicProcedure
       .input(z.object({ q: z.string().max(100).default(""), limit: z.number().int().min(1).max(500).default(100) }).optional())
       .query(async ({ ctx, input }) => {
@@ -46,8 +55,14 @@ export const appRouter = router({
       if (v === null) throw new TRPCError({ code: "NOT_FOUND", message: `no build ${input.id}` });
       return v;
     }),
+    /** Newest builds first, of one project or all; `before` (a build id) gives the next page. */
     list: publicProcedure
-      .input(z.object({ owner: owner.optional(), project: projectName.optional(), limit: z.number().int().min(1).max(500).default(50) }))
+      .input(z.object({
+        owner: owner.optional(),
+        project: projectName.optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+        before: z.number().int().positive().optional(),
+      }))
       .query(async ({ ctx, input }) => {
         const ids = await ctx.store.listBuildIds(input);
         const views = await Promise.all(ids.map((id) => buildView(ctx.store, id)));

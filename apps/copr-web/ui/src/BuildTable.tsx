@@ -55,3 +55,19 @@ export function BuildTable({ builds, caption }: { builds: readonly BuildView[]; 
     </table>
   );
 }
+
+/** Newer / older buttons under a paged build table. */
+export function Pager({ page, newer, older }: { page: number; newer: (() => void) | undefined; older: (() => void) | undefined }) {
+  if (newer === undefined && older === undefined) return null;
+  return (
+    <p className="pager">
+      <button type="button" onClick={newer} disabled={newer === undefined}>
+        ← Newer builds
+      </button>{" "}
+      <span className="muted">page {page}</span>{" "}
+      <button type="button" onClick={older} disabled={older === undefined}>
+        Older builds →
+      </button>
+    </p>
+  );
+}

@@ -1,15 +1,19 @@
 import { useSession } from "./ApiContext.ts";
-import { BuildTable } from "./BuildTable.tsx";
+import { BuildTable, Pager } from "./BuildTable.tsx";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 import { Link } from "./Link.tsx";
 import { QueueSummary } from "./QueueSummary.tsx";
 import { useActivity } from "./useActivity.ts";
+import { useBuildPages } from "./useBuildPages.ts";
 import { useQuery } from "./useQuery.ts";
+
+/** Builds per page. */
+const PAGE = 25;
 
 /** Recent builds with live state, the queue at a glance, and where to go next. */
 export function HomePage() {
   const { api } = useSession();
-  const builds = useQuery("builds", () => api.builds.list.query({ limit: 25 }));
+  const builds = useBuildPages("builds", PAGE, (before) => api.builds.list.query({ limit: PAGE, ...(before === undefined ? {} : { before }) }));
   const summary = useQuery("summary", () => api.status.summary.query());
   // New builds and every state change arrive as activity: read the list and the queue again.
   useActivity(() => {
@@ -31,7 +35,12 @@ export function HomePage() {
       <section aria-labelledby="builds-heading">
         <h2 id="builds-heading">Builds</h2>
         <ErrorMessage error={builds.error} />
-        {builds.data === undefined ? builds.error === null && <p>Loading…</p> : <BuildTable builds={builds.data} caption="The 25 newest builds" />}
+        {builds.data === undefined ? (
+          builds.error === null && <p>Loading…</p>
+        ) : (
+          <BuildTable builds={builds.data} caption={builds.page === 1 ? `The ${PAGE} newest builds` : `Older builds, page ${builds.page}`} />
+        )}
+        <Pager page={builds.page} newer={builds.newer} older={builds.older} />
       </section>
     </>
   );

@@ -1,22 +1,33 @@
 import { useSession } from "./ApiContext.ts";
-import { BuildTable } from "./BuildTable.tsx";
+import { BuildTable, Pager } from "./BuildTable.tsx";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 import { InstallInstructions } from "./InstallInstructions.tsx";
 import { Link } from "./Link.tsx";
 import { paths } from "./route.ts";
 import { StateBadge } from "./StateBadge.tsx";
 import { useBuildsWatch } from "./useBuildsWatch.ts";
+import { useBuildPages } from "./useBuildPages.ts";
 import { useQuery } from "./useQuery.ts";
+
+/** Builds per page. */
+const PAGE = 25;
 
 /** One project: chroots, packages (newest build of each), builds and dnf instructions. */
 export function ProjectPage({ owner, name }: { owner: string; name: string }) {
   const { api } = useSession();
   const project = useQuery(`project:${owner}/${name}`, () => api.projects.get.query({ owner, name }));
-  const builds = useQuery(`builds:${owner}/${name}`, () => api.builds.list.query({ owner, project: name, limit: 100 }));
-  const active = (builds.data ?? []).filter((b) => b.state === "pending" || b.state === "running").map((b) => b.build.id);
-  useBuildsWatch(active, builds.reload);
-  const newest = new Map<string, NonNullable<typeof builds.data>[number]>();
-  for (const b of builds.data ?? []) if (!newest.has(b.build.srpm.name)) newest.set(b.build.srpm.name, b);
+  const builds = useBuildPages(`builds:${owner}/${name}`, PAGE, (before) =>
+    api.builds.list.query({ owner, project: name, limit: PAGE, ...(before === undefined ? {} : { before }) }));
+  const packages = useQuery(`packages:${owner}/${name}`, () => api.projects.packages.query({ owner, name }));
+  const { reload: reloadPackages } = packages;
+  const active = [...(builds.data ?? []), ...(packages.data ?? []).map((p) => p.newest)]
+    .filter((b) => b.state === "pending" || b.state === "running")
+    .map((b) => b.build.id);
+  useBuildsWatch([...new Set(active)], () => {
+    builds.reload();
+    reloadPackages();
+  });
+  const newest = new Map((packages.data ?? []).map((p) => [p.name, p.newest]));
   return (
     <>
       <h1>
@@ -70,7 +81,8 @@ export function ProjectPage({ owner, name }: { owner: string; name: string }) {
       <section aria-labelledby="project-builds-heading">
         <h2 id="project-builds-heading">Builds</h2>
         <ErrorMessage error={builds.error} />
-        {builds.data !== undefined && <BuildTable builds={builds.data} caption={`Builds of ${owner}/${name}`} />}
+        {builds.data !== undefined && <BuildTable builds={builds.data} caption={builds.page === 1 ? `Newest builds of ${owner}/${name}` : `Older builds of ${owner}/${name}, page ${builds.page}`} />}
+        <Pager page={builds.page} newer={builds.newer} older={builds.older} />
       </section>
     </>
   );
