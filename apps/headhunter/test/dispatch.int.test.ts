@@ -52,6 +52,27 @@ describe("Headhunter dispatch", () => {
     await until(() => good.builds.length === 2, 20_000, "registered agent gets both");
   });
 
+  it("ignores status and log signals sent in another worker's name (they lack that worker's token proof)", async () => {
+    await using f = await headhunterFixture();
+    const w1 = await f.worker("fedoraproject:copr-worker:w1");
+    const { tasks } = await f.submit(["fedora-40-x86_64"]);
+    const id = tasks[0]?.id ?? "";
+    await until(() => w1.builds.length === 1, 20_000, "build call");
+    await w1.report(id, 0, "running");
+    await until(async () => (await f.store.getTask(id))?.state === "running", 10_000, "running");
+    // w2 is registered too, with its own token: it can only sign as itself.
+    const w2 = await f.worker("fedoraproject:copr-worker:w2", { arches: ["aarch64"] });
+    await w2.report(id, 0, "failed", "forged", w1.agent.name);
+    await w2.log(id, 0, ["forged line"], w1.agent.name);
+    // Ordered after the forgeries on the same durable queue: once it shows, they were handled.
+    await w1.log(id, 0, ["genuine line"]);
+    await until(async () => (await f.store.readLog(id)).length > 0, 10_000, "genuine log");
+    expect((await f.store.readLog(id)).flatMap((e) => e.lines)).toEqual(["genuine line"]);
+    expect((await f.store.getTask(id))?.state).toBe("running");
+    await w1.report(id, 0, "succeeded");
+    await until(async () => (await f.store.getTask(id))?.state === "succeeded", 10_000, "succeeded");
+  });
+
   it("does not let a backlog of one arch delay another, and respects slots", async () => {
     await using f = await headhunterFixture();
     const w = await f.worker("fedoraproject:copr-worker:x86", { arches: ["x86_64"], slots: 1 });

@@ -2,7 +2,7 @@ import { inject } from "vitest";
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { Agent, BusConnection, Signals, parseBusConfig, silentLogger, workerBuildDomain } from "@copr/bus";
-import { WORKER_METHODS, buildArgsSchema, cancelArgsSchema, helloArgsSchema, workerProof, type BuildArgs } from "@copr/domain";
+import { WORKER_METHODS, buildArgsSchema, cancelArgsSchema, helloArgsSchema, logProofText, proofFromHash, statusProofText, tokenKey, workerProof, type BuildArgs } from "@copr/domain";
 import { TaskQueues } from "@copr/queue";
 import { Store } from "@copr/store";
 import { busNamespace, redisNamespace, type BrokerUser, type BusNamespace } from "@copr/testkit";
@@ -26,9 +26,11 @@ export class FakeWorker {
   bus!: BusConnection;
   #signals!: Signals;
   #seq = 0;
+  #token = "";
 
   static async start(ns: BusNamespace, name: string, opts: { token: string; arches: string[]; slots: number; heartbeatMs?: number; epoch?: number }): Promise<FakeWorker> {
     const w = new FakeWorker();
+    w.#token = opts.token;
     w.bus = await BusConnection.open(busConfig(ns, "worker"), { logger: silentLogger });
     w.#signals = new Signals(w.bus);
     w.agent = await Agent.start(w.bus, {
@@ -54,14 +56,15 @@ export class FakeWorker {
     return w;
   }
 
-  async report(taskId: string, attempt: number, state: "running" | "succeeded" | "failed" | "canceled", reason?: string): Promise<void> {
-    await this.#signals.publish(workerBuildDomain, "status", {
-      primary_uid: taskId, task_id: taskId, attempt, agent: this.agent.name, state, seq: this.#seq++, ...(reason === undefined ? {} : { reason }),
-    });
+  /** Reports a state, signed with this worker's token, or as `as` another agent (a forgery: it only has its own token). */
+  async report(taskId: string, attempt: number, state: "running" | "succeeded" | "failed" | "canceled", reason?: string, as?: string): Promise<void> {
+    const report = { task_id: taskId, attempt, agent: as ?? this.agent.name, state, seq: this.#seq++, ...(reason === undefined ? {} : { reason }) };
+    await this.#signals.publish(workerBuildDomain, "status", { primary_uid: taskId, ...report, proof: proofFromHash(tokenKey(this.#token), statusProofText(report)) });
   }
 
-  async log(taskId: string, attempt: number, lines: string[]): Promise<void> {
-    await this.#signals.publish(workerBuildDomain, "log", { primary_uid: taskId, task_id: taskId, attempt, agent: this.agent.name, offset: 0, lines });
+  async log(taskId: string, attempt: number, lines: string[], as?: string): Promise<void> {
+    const batch = { task_id: taskId, attempt, agent: as ?? this.agent.name, offset: 0, lines };
+    await this.#signals.publish(workerBuildDomain, "log", { primary_uid: taskId, ...batch, proof: proofFromHash(tokenKey(this.#token), logProofText(batch)) });
   }
 
   /** Stops heartbeating and answering, as a killed process would. */

@@ -43,6 +43,8 @@ export const workerBuildDomain = defineDomain({
       seq: z.number().int().min(0),
       /** With "running": the builder host, as `name (user@address)`. */
       builder: z.string().max(300).optional(),
+      /** HMAC of the worker's token over the report (see @copr/domain statusProofText); Headhunter ignores reports without a valid one. */
+      proof: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     }),
     log: base.extend({
       task_id: z.string().min(1),
@@ -50,6 +52,8 @@ export const workerBuildDomain = defineDomain({
       agent: z.string().min(1),
       offset: z.number().int().min(0),
       lines: z.array(z.string()),
+      /** HMAC of the worker's token over the batch (see @copr/domain logProofText). */
+      proof: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     }),
   },
 });

@@ -6,4 +6,4 @@ export {
   WORKER_METHODS, DEFAULT_BUILD_TIMEOUT_S, MAX_BUILD_TIMEOUT_S, parseBuildTimeout, buildArgsSchema, buildResultSchema, cancelArgsSchema, cancelResultSchema,
   helloArgsSchema, helloResultSchema, type BuildArgs, type BuildResult,
 } from "./workerApi.ts";
-export { workerProof, proofFromHash, proofMatches } from "./workerProof.ts";
+export { workerProof, proofFromHash, proofMatches, tokenKey, statusProofText, logProofText } from "./workerProof.ts";

@@ -1,4 +1,5 @@
 import { workerBuildDomain, type BusLogger, type Signals, type Subscription } from "@copr/bus";
+import { logProofText, proofFromHash, proofMatches, statusProofText } from "@copr/domain";
 import type { Store } from "@copr/store";
 import type { TaskLifecycle } from "../tasks/taskLifecycle.ts";
 
@@ -12,10 +13,18 @@ export const STATUS_QUEUE = "copr.headhunter.status";
  */
 export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle: TaskLifecycle; log: BusLogger }): Subscription {
   const { signals, store, lifecycle, log } = deps;
+  /** True when `proof` is the registered worker `agent`'s HMAC over `text`; a forged or unsigned report is logged and dropped. */
+  const signedBy = async (agent: string, proof: string | undefined, text: string): Promise<boolean> => {
+    const worker = await store.getWorker(agent);
+    if (worker !== null && proof !== undefined && proofMatches(proofFromHash(worker.tokenSha256, text), proof)) return true;
+    log.warn({ agent, registered: worker !== null, signed: proof !== undefined }, "ignored a worker signal without a valid proof of that worker's token");
+    return false;
+  };
   return signals.subscribe(
     workerBuildDomain,
     {
       status: async (p) => {
+        if (!(await signedBy(p.agent, p.proof, statusProofText(p)))) return;
         const task = await store.getTask(p.task_id);
         if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
           log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, "ignored a status for another attempt or agent");
@@ -38,6 +47,7 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
         }
       },
       log: async (p) => {
+        if (!(await signedBy(p.agent, p.proof, logProofText(p)))) return;
         const task = await store.getTask(p.task_id);
         if (task === null || task.attempt !== p.attempt) return;
         await store.appendLog(p.task_id, p.attempt, p.lines);

@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { gzipSync } from "node:zlib";
 import { AgentMethodError, workerBuildDomain, type BusLogger, type Signals } from "@copr/bus";
-import type { BuildArgs, BuildResult } from "@copr/domain";
+import { logProofText, proofFromHash, statusProofText, tokenKey, type BuildArgs, type BuildResult } from "@copr/domain";
 import type { BuilderConnection, BuilderHost } from "./builderConnection.ts";
 import { LogBatcher } from "./logBatcher.ts";
 
@@ -38,6 +38,8 @@ export class BuildRunner {
   readonly #signals: Signals;
   readonly #agentName: string;
   readonly #token: string;
+  /** sha256 of the token: the key of the proofs on status and log signals. */
+  readonly #tokenKey: string;
   readonly #log: BusLogger;
   readonly #running = new Map<string, Running>();
   #seq = 0;
@@ -48,6 +50,7 @@ export class BuildRunner {
     this.#signals = deps.signals;
     this.#agentName = deps.agentName;
     this.#token = deps.token;
+    this.#tokenKey = tokenKey(deps.token);
     this.#log = deps.log;
   }
 
@@ -102,10 +105,13 @@ export class BuildRunner {
   }
 
   async #status(args: BuildArgs, state: "running" | "succeeded" | "failed" | "canceled", reason?: string, builder?: string): Promise<void> {
-    await this.#signals.publish(workerBuildDomain, "status", {
-      primary_uid: args.task_id, task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, state, seq: this.#seq++,
+    const report = {
+      task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, state, seq: this.#seq++,
       ...(reason === undefined ? {} : { reason }),
       ...(builder === undefined ? {} : { builder }),
+    };
+    await this.#signals.publish(workerBuildDomain, "status", {
+      primary_uid: args.task_id, ...report, proof: proofFromHash(this.#tokenKey, statusProofText(report)),
     }, { owner: args.owner, project: args.project, chroot: args.chroot, arch: args.arch, build_id: args.build_id });
   }
 
@@ -114,8 +120,9 @@ export class BuildRunner {
     const local = await mkdtemp(join(tmpdir(), `copr-worker-${args.task_id}-`));
     const fullLog: string[] = [];
     const batcher = new LogBatcher(async (lines, offset) => {
+      const batch = { task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, offset, lines };
       await this.#signals.publish(workerBuildDomain, "log", {
-        primary_uid: args.task_id, task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, offset, lines,
+        primary_uid: args.task_id, ...batch, proof: proofFromHash(this.#tokenKey, logProofText(batch)),
       }).catch((err: unknown) => this.#log.warn({ task: args.task_id, err: String(err) }, "log batch not published"));
     }, { onLine: (line) => void fullLog.push(line) });
     const say = (line: string): void => batcher.line(line);
