@@ -267,14 +267,14 @@ describe("copr-web UI in a browser", () => {
     // A worker leaves: the page drops it without a reload (builders.watch).
     await f.web.store.removeWorker("fedoraproject:copr-worker:w2");
     await row("fedoraproject:copr-worker:w2").waitFor({ state: "detached", timeout: SHOWN });
-    // Admins drain and undrain.
+    // Admins drain and undrain (exact names: "Drain X" is part of "Undrain X").
     expect(await page.getByRole("button", { name: /drain/i }).count()).toBe(0);
     await signIn(page, f.rootToken, "root");
-    await page.getByRole("button", { name: `Drain ${WORKER}` }).click();
-    await page.getByRole("button", { name: `Undrain ${WORKER}` }).waitFor({ timeout: SHOWN });
+    await page.getByRole("button", { name: `Drain ${WORKER}`, exact: true }).click();
+    await page.getByRole("button", { name: `Undrain ${WORKER}`, exact: true }).waitFor({ timeout: SHOWN });
     expect((await f.web.store.getWorker(WORKER))?.drain).toBe(true);
-    await page.getByRole("button", { name: `Undrain ${WORKER}` }).click();
-    await page.getByRole("button", { name: `Drain ${WORKER}` }).waitFor({ timeout: SHOWN });
+    await page.getByRole("button", { name: `Undrain ${WORKER}`, exact: true }).click();
+    await page.getByRole("button", { name: `Drain ${WORKER}`, exact: true }).waitFor({ timeout: SHOWN });
     expect((await f.web.store.getWorker(WORKER))?.drain).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
