@@ -76,6 +76,27 @@ describe("web UI on the whole stack", () => {
     await page.close();
   }, 120_000);
 
+  it("lets the owner cancel a running build from its page; nothing is left running on the builder host", async () => {
+    await using s = await startStack({ uiDir });
+    await s.worker("fedoraproject:copr-worker:w1");
+    const id = await s.submit(helloSpec("echo started; sleep 331 & wait"));
+    const { page, errors } = await openPage(`${s.web.url}/builds/${id}`);
+    const state = page.getByTestId("state-fedora-40-x86_64");
+    await state.getByText("running", { exact: true }).waitFor({ timeout: SHOWN });
+    await page.getByTestId("log-fedora-40-x86_64").getByText("started", { exact: true }).first().waitFor({ timeout: SHOWN });
+    await page.getByLabel("API token").fill(s.aliceToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Cancel build" }).click();
+    await state.getByText("canceled", { exact: true }).waitFor({ timeout: SHOWN });
+    await page.getByTestId("log-fedora-40-x86_64").getByText("copr-worker: canceled (canceled on request)").first().waitFor({ timeout: SHOWN });
+    await page.screenshot({ path: join(ARTIFACTS, "e2e-build-canceled.png"), fullPage: true });
+    const left = await run("pgrep", ["-u", s.sshd.user, "-f", "sleep 331"]).then((r) => r.stdout.trim(), () => "");
+    expect(left).toBe("");
+    expect(await stillSamePage(page)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it("shows a worker leave the builders page when its process is killed", async () => {
     await using s = await startStack({ uiDir });
     const worker = await s.spawnWorker("fedoraproject:copr-worker:w9");
