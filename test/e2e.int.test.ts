@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { Signals, coprBuildDomain, coprChrootDomain, repoDomain } from "@copr/bus";
 import { chrootDir, readPrimary } from "@copr/repo";
@@ -39,6 +40,9 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     expect(packages.map((p) => `${p.name}.${p.arch}`).sort()).toEqual(["hello.noarch", "hello.src"]);
     const dir = join(s.resultsDir, "alice/hello/fedora-40-x86_64", `${String(id).padStart(8, "0")}-hello`);
     expect((await readdir(dir)).sort()).toEqual(["builder-live.log.gz", "hello-1.0-1.noarch.rpm", "hello-1.0-1.src.rpm"]);
+    const stored = gunzipSync(await readFile(join(dir, "builder-live.log.gz"))).toString("utf8");
+    expect(stored).toMatch(/\nWrote: .*hello-1\.0-1\.noarch\.rpm\n/);
+    expect(stored.trimEnd().split("\n").at(-1)).toBe("copr-worker: succeeded");
     const log = (await s.web.store.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
     expect(log).toMatch(/running rpmbuild --rebuild --nodeps instead/);
     expect(log).toMatch(/Wrote: .*hello-1\.0-1\.noarch\.rpm/);

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { gzipSync } from "node:zlib";
+import { createGzip } from "node:zlib";
 import { AgentMethodError, workerBuildDomain, type BusLogger, type Signals } from "@copr/bus";
 import { logProofText, proofFromHash, statusProofText, tokenKey, type BuildArgs, type BuildResult } from "@copr/domain";
 import type { BuilderConnection, BuilderHost } from "./builderConnection.ts";
@@ -118,13 +118,19 @@ export class BuildRunner {
   async #build(run: Running): Promise<void> {
     const { args, host } = run;
     const local = await mkdtemp(join(tmpdir(), `copr-worker-${args.task_id}-`));
-    const fullLog: string[] = [];
+    // The full log goes to disk as it comes (gzip), not into memory: a build log can be large.
+    const logPath = join(local, "builder-live.log.gz");
+    const fullLog = createGzip();
+    const logWritten = pipeline(fullLog, createWriteStream(logPath));
+    logWritten.catch(() => undefined);
+    // A full disk must cost the stored log, not the worker: writes after a failure are dropped.
+    fullLog.on("error", () => undefined);
     const batcher = new LogBatcher(async (lines, offset) => {
       const batch = { task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, offset, lines };
       await this.#signals.publish(workerBuildDomain, "log", {
         primary_uid: args.task_id, ...batch, proof: proofFromHash(this.#tokenKey, logProofText(batch)),
       }).catch((err: unknown) => this.#log.warn({ task: args.task_id, err: String(err) }, "log batch not published"));
-    }, { onLine: (line) => void fullLog.push(line) });
+    }, { onLine: (line) => void fullLog.write(`${line}\n`) });
     const say = (line: string): void => batcher.line(line);
     const timer = setTimeout(() => {
       run.cancel ??= "timeout";
@@ -183,8 +189,8 @@ export class BuildRunner {
       say(`copr-worker: ${final.state}${final.reason === undefined ? "" : ` (${final.reason})`}`);
       await batcher.end();
       try {
-        const logPath = join(local, "builder-live.log.gz");
-        await writeFile(logPath, gzipSync(`${fullLog.join("\n")}\n`));
+        fullLog.end();
+        await logWritten;
         await this.#upload(args, logPath, "builder-live.log.gz");
       } catch (err) {
         this.#log.warn({ task: args.task_id, err: String(err) }, "build log not uploaded");
