@@ -59,7 +59,13 @@ export class Console {
   readonly #onReconnect = (): void => {
     const reply = this.#receivers[0];
     if (reply !== undefined) void reply.attached.then(() => this.#resendPending(), () => undefined);
+    // Agents are judged by their heartbeats again once this console can hear them.
+    const heartbeats = this.#receivers[1];
+    if (heartbeats === undefined) this.agents.resume();
+    else void heartbeats.attached.then(() => this.agents.resume(), () => undefined);
   };
+  /** While this console's connection is down, silence is no sign that an agent died. */
+  readonly #onDisconnect = (): void => this.agents.pause();
 
   private constructor(bus: BusConnection, options: ConsoleOptions) {
     this.#bus = bus;
@@ -79,6 +85,7 @@ export class Console {
       });
     }
     bus.on("reconnected", c.#onReconnect);
+    bus.on("disconnected", c.#onDisconnect);
     await Promise.all(c.#receivers.map((r) => r.attached));
     return c;
   }
@@ -220,6 +227,7 @@ export class Console {
     if (this.#closed) return;
     this.#closed = true;
     this.#bus.off("reconnected", this.#onReconnect);
+    this.#bus.off("disconnected", this.#onDisconnect);
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);
       p.reject(new BusError("CLOSED", `console closed before ${p.agent} answered`));

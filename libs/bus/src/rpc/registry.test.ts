@@ -49,6 +49,20 @@ describe("AgentRegistry", () => {
     vi.useRealTimers();
   });
 
+  it("loses nobody while paused (the console's own connection is down), and gives every agent a full window after resume", () => {
+    const events = recorder(registry);
+    registry.observe("copr:worker:w1", heartbeat(1));
+    vi.advanceTimersByTime(2 * INTERVAL);
+    registry.pause();
+    vi.advanceTimersByTime(60 * INTERVAL);
+    expect(events.lost).toEqual([]);
+    registry.resume();
+    vi.advanceTimersByTime(3 * INTERVAL - 1);
+    expect(events.lost).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(events.lost.map((a) => a.name)).toEqual(["copr:worker:w1"]);
+  });
+
   it("emits added on the first heartbeat of an agent", () => {
     const events = recorder(registry);
     registry.observe("copr:worker:w1", heartbeat(1, { slots: { total: 4, used: 1 }, custom: "kept" }));

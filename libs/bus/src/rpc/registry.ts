@@ -29,6 +29,8 @@ export interface AgentRegistryEvents {
 export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
   readonly #agents = new Map<string, { info: AgentInfo; timer: NodeJS.Timeout }>();
   readonly #missedIntervals: number;
+  /** True while the console cannot hear heartbeats (its own connection is down). */
+  #paused = false;
 
   /** @param missedIntervals heartbeat intervals without news before an agent is lost. Default 3. */
   constructor(missedIntervals = 3) {
@@ -58,12 +60,37 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     };
     const previous = this.#agents.get(name);
     if (previous !== undefined) clearTimeout(previous.timer);
-    const timer = setTimeout(() => this.#lose(name), this.#missedIntervals * info.heartbeatIntervalMs);
-    timer.unref();
-    this.#agents.set(name, { info, timer });
+    this.#agents.set(name, { info, timer: this.#arm(name, info.heartbeatIntervalMs) });
     if (previous === undefined) this.emit("added", info);
     else if (previous.info.epoch !== info.epoch) this.emit("restarted", info, previous.info.epoch);
     else this.emit("updated", info, { reattached: v._reattached === true });
+  }
+
+  /**
+   * The console's own connection is down: it hears nobody, so silence says
+   * nothing about the agents. No agent is lost until resume().
+   */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    for (const a of this.#agents.values()) clearTimeout(a.timer);
+  }
+
+  /** Heartbeats can arrive again: every known agent gets a full window of missed intervals from now. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    for (const [name, a] of this.#agents) {
+      clearTimeout(a.timer);
+      a.timer = this.#arm(name, a.info.heartbeatIntervalMs);
+    }
+  }
+
+  #arm(name: string, intervalMs: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.#lose(name), this.#missedIntervals * intervalMs);
+    timer.unref();
+    if (this.#paused) clearTimeout(timer);
+    return timer;
   }
 
   #lose(name: string): void {
