@@ -44,6 +44,8 @@ export function storeKeys(prefix: string) {
     activity: () => `${prefix}activity`,
     /** stream of a task's live log */
     taskLog: (taskId: string) => `${prefix}log:${taskId}`,
+    /** hash of a task's live log: attempt → lines stored so far (drops redelivered batches) */
+    taskLogLines: (taskId: string) => `${prefix}log:${taskId}:lines`,
     /** hash of registered workers: name → JSON */
     workers: () => `${prefix}workers`,
     /** worker token sha256 → worker name */

@@ -23,6 +23,22 @@ export interface NewBuild {
   timeoutS?: number;
 }
 
+/** Appends the part of a log batch not stored yet (by line offset within the attempt). */
+const APPEND_LOG_LUA = `
+-- KEYS: log stream, lines-per-attempt hash; ARGV: attempt, offset, lines (JSON array)
+local have = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local offset = tonumber(ARGV[2])
+local lines = cjson.decode(ARGV[3])
+local n = #lines
+if offset + n <= have then return '' end
+local skip = 0
+if offset < have then skip = have - offset end
+local add = {}
+for i = skip + 1, n do add[#add + 1] = lines[i] end
+redis.call('HSET', KEYS[2], ARGV[1], offset + n)
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', '200000', '*', 'attempt', ARGV[1], 'lines', cjson.encode(add))
+`;
+
 /** Moves a task only if it is in an allowed state and (optionally) attempt. Atomic. Values are JSON, as in the task hash. */
 const TRANSITION_LUA = `
 -- KEYS: task, active set, build events stream, activity stream; ARGV: to, allowed from (csv), attempt or '', final (1/0), then field/value pairs
@@ -364,9 +380,20 @@ export class Store {
   // ---- live logs ----
 
   /** Appends lines to a task's live log; returns the new entry id. */
-  async appendLog(id: string, attempt: number, lines: readonly string[]): Promise<string> {
-    const entry = await this.redis.xadd(this.keys.taskLog(id), "MAXLEN", "~", "200000", "*", "attempt", String(attempt), "lines", JSON.stringify(lines));
-    return entry ?? "";
+  /**
+   * Appends lines to a task's live log. With `offset` (the index of the
+   * first line in this attempt's output, as workers send it) a batch the
+   * bus delivered twice, or the part of it already stored, is dropped:
+   * signals are delivered at least once. Returns the entry id, or "" when
+   * nothing was new.
+   */
+  async appendLog(id: string, attempt: number, lines: readonly string[], offset?: number): Promise<string> {
+    if (offset === undefined) {
+      const entry = await this.redis.xadd(this.keys.taskLog(id), "MAXLEN", "~", "200000", "*", "attempt", String(attempt), "lines", JSON.stringify(lines));
+      return entry ?? "";
+    }
+    const entry = await this.redis.eval(APPEND_LOG_LUA, 2, this.keys.taskLog(id), this.keys.taskLogLines(id), String(attempt), String(offset), JSON.stringify(lines));
+    return typeof entry === "string" ? entry : "";
   }
 
   /** Log entries after `afterId` ("0" for the start). */

@@ -105,6 +105,17 @@ describe("store", () => {
     expect((await s.readLog("1-f", a)).flatMap((e) => e.lines)).toEqual(["three"]);
   });
 
+  it("drops log batches delivered twice, and the already stored part of an overlapping one", async () => {
+    await using s = await store();
+    await s.appendLog("2-f", 0, ["a", "b"], 0);
+    expect(await s.appendLog("2-f", 0, ["a", "b"], 0)).toBe("");
+    await s.appendLog("2-f", 0, ["b", "c", "ünï/ \"q\""], 1);
+    // Another attempt counts its own lines.
+    await s.appendLog("2-f", 1, ["a"], 0);
+    const entries = await s.readLog("2-f");
+    expect(entries.map((e) => [e.attempt, e.lines])).toEqual([[0, ["a", "b"]], [0, ["c", "ünï/ \"q\""]], [1, ["a"]]]);
+  });
+
   it("registers workers with a token and can drain and remove them", async () => {
     await using s = await store();
     const { token } = await s.addWorker("fedoraproject:copr-worker:w1");

@@ -50,7 +50,7 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
         if (!(await signedBy(p.agent, p.proof, logProofText(p)))) return;
         const task = await store.getTask(p.task_id);
         if (task === null || task.attempt !== p.attempt) return;
-        await store.appendLog(p.task_id, p.attempt, p.lines);
+        await store.appendLog(p.task_id, p.attempt, p.lines, p.offset);
       },
     },
     { durable: { queue: STATUS_QUEUE }, prefetch: 200 },
