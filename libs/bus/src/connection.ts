@@ -63,6 +63,10 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
       // rhea only disables Nagle for connection-level receivers; every link here
       // has its own session, so ask for it explicitly (else ~40 ms per RPC).
       tcp_no_delay: true,
+      // A broker that is starting (or stopping) may close a connection with
+      // any error condition; rhea gives up for good on all but a few unless
+      // told otherwise. Once connected, this connection never gives up.
+      all_errors_non_fatal: true,
     };
     this.#connection = this.#container.connect(connectOptions);
     batchWrites(this.#connection);
@@ -141,7 +145,25 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
     if (this.#closed) return;
     const text = describe(error);
     if (this.#openedOnce) this.log.warn({ reconnecting, err: text }, "lost the broker connection");
+    if (!reconnecting && this.#openedOnce) this.#reconnectAnyway(text);
     this.emit("disconnected", { reconnecting, error: text });
+  }
+
+  /**
+   * rhea stops reconnecting after a failed SASL exchange (it keeps the
+   * error and ends every later socket). A broker that is still booting can
+   * refuse a login it accepts a moment later, so a connection that was
+   * open once clears that error and tries again, at the longest delay.
+   */
+  #reconnectAnyway(why: string | undefined): void {
+    this.log.warn({ err: why, inMs: this.config.reconnectMaxDelayMs }, "the broker refused the connection; trying again");
+    const timer = setTimeout(() => {
+      if (this.#closed || this.#connection.is_open()) return;
+      const c = this.#connection as unknown as { transport_error?: unknown; reconnect(): void };
+      c.transport_error = undefined;
+      c.reconnect();
+    }, this.config.reconnectMaxDelayMs);
+    timer.unref();
   }
 
   /** The shared sender for an address (created on first use). */
