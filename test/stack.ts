@@ -4,10 +4,10 @@ import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { BusConnection, parseBusConfig, silentLogger, type BusConfig } from "@copr/bus";
+import { BusConnection, parseBusConfig, silentLogger, type BusConfig, type BusLogger } from "@copr/bus";
 import { isFinal } from "@copr/domain";
 import type { Task } from "@copr/store";
-import { busNamespace, redisNamespace, rpmbuild, SshdInstance, type BrokerUser, type BusNamespace } from "@copr/testkit";
+import { busNamespace, redisNamespace, rpmbuild, SshdInstance, type BrokerUser, type BusNamespace, type SharedServices } from "@copr/testkit";
 import { loadWebConfig } from "../apps/copr-web/src/config.ts";
 import { startWeb } from "../apps/copr-web/src/web.ts";
 import { startHeadhunter } from "../apps/headhunter/src/headhunter.ts";
@@ -21,11 +21,13 @@ export function busConfig(ns: BusNamespace, user: BrokerUser): BusConfig {
 
 /**
  * The whole pipeline in one test process, on the shared broker and Redis
- * (own vhost and key prefix) and a private sshd builder host: copr-web,
+ * (own vhost and key prefix; or on `services` of the test's own, for fault
+ * tests that kill them) and a private sshd builder host: copr-web,
  * Headhunter, and workers that build over SSH with rpmbuild.
  */
-export async function startStack(options: { uiDir?: string } = {}) {
-  const services = inject("services");
+export async function startStack(options: { uiDir?: string; services?: SharedServices; log?: BusLogger } = {}) {
+  const log = options.log ?? silentLogger;
+  const services = options.services ?? inject("services");
   const ns = await busNamespace(services);
   const rns = await redisNamespace(services);
   const dataDir = await mkdtemp(join(tmpdir(), "copr-e2e-"));
@@ -37,7 +39,7 @@ export async function startStack(options: { uiDir?: string } = {}) {
   }));
   const hh = await startHeadhunter({
     bus: busConfig(ns, "headhunter"), redisUrl: rns.url, redisPrefix: rns.keyPrefix, webUrl: web.url,
-    log: silentLogger, callTimeoutMs: 5000, missedIntervals: 3,
+    log, callTimeoutMs: 5000, missedIntervals: 3,
   });
   const sshd = await SshdInstance.start();
   const alice = await web.store.createUser("alice");
@@ -57,7 +59,7 @@ export async function startStack(options: { uiDir?: string } = {}) {
         }],
         connect: connectBuilder,
         resultsDir: options.createrepo === false ? undefined : resultsDir,
-        log: silentLogger,
+        log,
       });
       workers.push(w);
       return w;
@@ -130,6 +132,13 @@ export async function startStack(options: { uiDir?: string } = {}) {
       await ns[Symbol.asyncDispose]();
     },
   };
+}
+
+/** A logger that keeps warnings and errors (with the time), to show when a test fails. */
+export function recordingLogger(): BusLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const keep = (level: string) => (obj: object, msg?: string): void => void lines.push(`${new Date().toISOString()} ${level} ${msg ?? ""} ${JSON.stringify(obj)}`);
+  return { lines, debug: () => undefined, info: keep("info"), warn: keep("warn"), error: keep("error") };
 }
 
 export const helloSpec = (build = "echo building", extra = "") => `Name: hello
