@@ -6,17 +6,11 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { Signals, coprBuildDomain, coprChrootDomain, repoDomain } from "@copr/bus";
 import { chrootDir, readPrimary } from "@copr/repo";
+import { until } from "@copr/testkit";
 import { helloSpec, startStack } from "./stack.ts";
 
 const run = promisify(execFile);
 
-async function until(p: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await p())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository", () => {
   it("builds the package, publishes it in the repository and announces it in order", async () => {

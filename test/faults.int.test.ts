@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { chrootDir, readPrimary } from "@copr/repo";
-import { RabbitMqInstance, RedisInstance } from "@copr/testkit";
+import { RabbitMqInstance, RedisInstance, until } from "@copr/testkit";
 import { helloSpec, recordingLogger, startStack } from "./stack.ts";
 
-async function until(p: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await p())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // The whole pipeline on a broker and a Redis of this test's own, which it
 // kills (-9) and restarts while a build runs: the build is not lost, not

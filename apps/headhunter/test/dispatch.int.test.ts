@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Signals, BusConnection, coprBuildDomain, silentLogger } from "@copr/bus";
+import { until } from "@copr/testkit";
 import { busConfig, headhunterFixture } from "./harness.ts";
 
-async function until(p: () => boolean | Promise<boolean>, ms = 20_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await p())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("Headhunter dispatch", () => {
   it("hands a queued task to a registered agent, follows its status and log, and announces Copr topics", async () => {

@@ -6,3 +6,4 @@ export { ManagementClient } from "./management.ts";
 export { rpmbuild } from "./rpmbuild.ts";
 export { SshdInstance, type SshdOptions } from "./sshd.ts";
 export { readDocTable, tableCells } from "./docTable.ts";
+export { until } from "./until.ts";
