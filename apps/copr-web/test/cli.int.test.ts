@@ -191,6 +191,13 @@ describe("copr CLI", () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/has no failed or canceled chroot to rebuild/);
     expect(await f.web.store.listBuildIds()).toHaveLength(2);
+
+    // list-builds pages by the last id shown, and says how to get the next page.
+    const first = await run(["list-builds", "hello", "--limit", "1", "--config", config]);
+    expect(first.stdout).toMatch(new RegExp(`^${id + 1} +alice/hello`, "m"));
+    expect(first.stdout).toContain(`Older builds: copr list-builds hello --limit 1 --before ${id + 1}`);
+    const next = await run(["list-builds", "hello", "--limit", "1", "--before", String(id + 1), "--json", "--config", config]);
+    expect((JSON.parse(next.stdout) as { build: { id: number } }[]).map((v) => v.build.id)).toEqual([id]);
   });
 
   it("shows the server's refusal of a file that is not an RPM", async () => {

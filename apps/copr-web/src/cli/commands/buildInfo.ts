@@ -1,4 +1,5 @@
 import { DEFAULT_BUILD_TIMEOUT_S } from "@copr/domain";
+import { CliError } from "../cliErrors.ts";
 import { defineCommand, parseBuildId, parsePositive } from "../command.ts";
 import { dateTime, nevr, table, taskRows } from "../format.ts";
 import { printJson } from "../io.ts";
@@ -35,12 +36,19 @@ export const listBuildsCommand = defineCommand({
   name: "list-builds",
   summary: "List the newest builds, of one project or of all.",
   args: ["[PROJECT]"],
-  options: { limit: { type: "string", arg: "N", help: "show at most N builds (1–500); default 50" } },
+  options: {
+    limit: { type: "string", arg: "N", help: "show at most N builds (1–500); default 50" },
+    before: { type: "string", arg: "ID", help: "only builds older than build ID (the next page: the last ID shown)" },
+  },
   description: "PROJECT is NAME (one of yours) or OWNER/NAME.",
   async run({ io, json, client }, [projectText], values) {
     const limit = values.limit === undefined ? 50 : Math.floor(parsePositive(values.limit, "limit"));
+    if (limit > 500) throw new CliError("USAGE", `--limit takes 1 to 500, got ${limit}`);
+    const before = values.before === undefined ? undefined : parseBuildId(values.before);
     const project = projectText === undefined ? undefined : await resolveProject(client, projectText);
-    const views = await client.builds.list.query({ limit, ...(project === undefined ? {} : { owner: project.owner, project: project.name }) });
+    const views = await client.builds.list.query({
+      limit, ...(before === undefined ? {} : { before }), ...(project === undefined ? {} : { owner: project.owner, project: project.name }),
+    });
     if (json) printJson(io, views);
     else if (views.length === 0) io.stdout("No builds.\n");
     else {
@@ -48,6 +56,11 @@ export const listBuildsCommand = defineCommand({
         ["ID", "PROJECT", "PACKAGE", "STATE", "SUBMITTED"],
         ...views.map((v) => [String(v.build.id), `${v.build.owner}/${v.build.project}`, nevr(v.build), v.state, dateTime(v.build.submittedAt)]),
       ]));
+      const last = views.at(-1);
+      if (views.length === limit && last !== undefined) {
+        const hint = ["copr list-builds", ...(projectText === undefined ? [] : [projectText]), ...(values.limit === undefined ? [] : ["--limit", String(limit)]), "--before", String(last.build.id)];
+        io.stdout(`Older builds: ${hint.join(" ")}\n`);
+      }
     }
     return 0;
   },
