@@ -6,24 +6,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freePort, rpmbuild } from "@copr/testkit";
-import { webFixture } from "./fixtures.ts";
+import { helloSpec, webFixture } from "./fixtures.ts";
 
 type Fixture = Awaited<ReturnType<typeof webFixture>>;
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const MAIN = "apps/copr-web/src/cli/main.ts";
 
-const spec = `Name: hello
-Version: 1.0
-Release: 1
-Summary: test
-License: MIT
-BuildArch: noarch
-
-%description
-test
-%files
-`;
+const spec = helloSpec();
 
 interface Finished {
   code: number | null;

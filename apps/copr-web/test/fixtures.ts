@@ -43,3 +43,16 @@ export async function webFixture(env: Readonly<Record<string, string>> = {}) {
     },
   };
 }
+
+/** A spec that builds a noarch `hello` with no files; `extra` goes into the preamble (e.g. ExcludeArch). */
+export const helloSpec = (extra = ""): string => `Name: hello
+Version: 1.0
+Release: 1
+Summary: test
+License: MIT
+BuildArch: noarch
+${extra}
+%description
+test
+%files
+`;

@@ -2,19 +2,9 @@ import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
-import { webFixture } from "./fixtures.ts";
+import { helloSpec, webFixture } from "./fixtures.ts";
 
-const spec = (extra = "") => `Name: hello
-Version: 1.0
-Release: 1
-Summary: test
-License: MIT
-BuildArch: noarch
-${extra}
-%description
-test
-%files
-`;
+const spec = helloSpec;
 
 async function queued(f: Awaited<ReturnType<typeof webFixture>>): Promise<string[]> {
   return await f.web.store.redis.keys(`${f.keyPrefix}bull:tasks-*:*[0-9]@[0-9]*`);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
-import { webFixture } from "./fixtures.ts";
+import { helloSpec, webFixture } from "./fixtures.ts";
 import { ARTIFACTS, browserFixture } from "./browser.ts";
 
 type Fixture = Awaited<ReturnType<typeof webFixture>>;
@@ -12,17 +12,7 @@ const WORKER = "fedoraproject:copr-worker:w1";
 /** How long the page may take to show a change, ms. */
 const SHOWN = 15_000;
 
-const spec = `Name: hello
-Version: 1.0
-Release: 1
-Summary: test
-License: MIT
-BuildArch: noarch
-
-%description
-test
-%files
-`;
+const spec = helloSpec();
 
 let fixture: Awaited<ReturnType<typeof browserFixture>> | undefined;
 let uiDir = "";

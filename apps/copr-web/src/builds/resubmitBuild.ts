@@ -5,7 +5,7 @@ import type { User } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/respond.ts";
 import type { BuildView } from "./buildView.ts";
-import { planChroots, storeAndQueue } from "./submitBuild.ts";
+import { checkChroots, planChroots, storeAndQueue } from "./submitBuild.ts";
 
 export interface ResubmitRequest {
   /** The build to submit again. */
@@ -43,10 +43,7 @@ export async function resubmitBuild(deps: WebDeps, user: User, request: Resubmit
   } else {
     chroots = tasks.map((t) => t.chroot);
   }
-  const unknown = chroots.filter((c) => !project.chroots.includes(c));
-  if (unknown.length > 0) {
-    throw new HttpError(400, "UNKNOWN_CHROOT", `project ${project.owner}/${project.name} has no chroot ${unknown.join(", ")}; it has: ${project.chroots.join(", ")}`);
-  }
+  checkChroots(project, chroots);
   const path = join(deps.srpmDir, original.srpm.file);
   try {
     await access(path);

@@ -7,7 +7,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { archVerdict, readRpmInfo, RpmError, RPM_ERROR_HTTP_STATUS, type RpmInfo } from "@copr/rpm";
 import { chrootArch, isSafeOwner, isSafeProject } from "@copr/domain";
-import type { NewBuild, User } from "@copr/store";
+import type { NewBuild, Project, User } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/respond.ts";
 import { buildView, type BuildView } from "./buildView.ts";
@@ -36,10 +36,7 @@ export async function submitBuild(deps: WebDeps, user: User, req: IncomingMessag
     throw new HttpError(403, "FORBIDDEN", `project ${project.owner}/${project.name} belongs to ${project.owner}`);
   }
   const chroots = request.chroots.length === 0 ? project.chroots : request.chroots;
-  const unknown = chroots.filter((c) => !project.chroots.includes(c));
-  if (unknown.length > 0) {
-    throw new HttpError(400, "UNKNOWN_CHROOT", `project ${project.owner}/${project.name} has no chroot ${unknown.join(", ")}; it has: ${project.chroots.join(", ")}`);
-  }
+  checkChroots(project, chroots);
 
   const maxBytes = deps.config.maxSrpmMiB * 1024 * 1024;
   const declared = Number(req.headers["content-length"] ?? "0");
@@ -72,6 +69,14 @@ export async function submitBuild(deps: WebDeps, user: User, req: IncomingMessag
     });
   } finally {
     if (!kept) await rm(tmp, { force: true });
+  }
+}
+
+/** Refuses (400 UNKNOWN_CHROOT) chroots the project does not have. */
+export function checkChroots(project: Project, chroots: readonly string[]): void {
+  const unknown = chroots.filter((c) => !project.chroots.includes(c));
+  if (unknown.length > 0) {
+    throw new HttpError(400, "UNKNOWN_CHROOT", `project ${project.owner}/${project.name} has no chroot ${unknown.join(", ")}; it has: ${project.chroots.join(", ")}`);
   }
 }
 

@@ -7,13 +7,10 @@ import { useActivity } from "./useActivity.ts";
 import { useBuildPages } from "./useBuildPages.ts";
 import { useQuery } from "./useQuery.ts";
 
-/** Builds per page. */
-const PAGE = 25;
-
 /** Recent builds with live state, the queue at a glance, and where to go next. */
 export function HomePage() {
   const { api } = useSession();
-  const builds = useBuildPages("builds", PAGE, (before) => api.builds.list.query({ limit: PAGE, ...(before === undefined ? {} : { before }) }));
+  const builds = useBuildPages("builds", (page) => api.builds.list.query(page));
   const summary = useQuery("summary", () => api.status.summary.query());
   // New builds and every state change arrive as activity: read the list and the queue again.
   useActivity(() => {
@@ -38,7 +35,7 @@ export function HomePage() {
         {builds.data === undefined ? (
           builds.error === null && <p>Loading…</p>
         ) : (
-          <BuildTable builds={builds.data} caption={builds.page === 1 ? `The ${PAGE} newest builds` : `Older builds, page ${builds.page}`} />
+          <BuildTable builds={builds.data} caption={builds.page === 1 ? `The ${builds.pageSize} newest builds` : `Older builds, page ${builds.page}`} />
         )}
         <Pager page={builds.page} newer={builds.newer} older={builds.older} />
       </section>

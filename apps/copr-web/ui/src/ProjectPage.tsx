@@ -9,15 +9,11 @@ import { useBuildsWatch } from "./useBuildsWatch.ts";
 import { useBuildPages } from "./useBuildPages.ts";
 import { useQuery } from "./useQuery.ts";
 
-/** Builds per page. */
-const PAGE = 25;
-
 /** One project: chroots, packages (newest build of each), builds and dnf instructions. */
 export function ProjectPage({ owner, name }: { owner: string; name: string }) {
   const { api } = useSession();
   const project = useQuery(`project:${owner}/${name}`, () => api.projects.get.query({ owner, name }));
-  const builds = useBuildPages(`builds:${owner}/${name}`, PAGE, (before) =>
-    api.builds.list.query({ owner, project: name, limit: PAGE, ...(before === undefined ? {} : { before }) }));
+  const builds = useBuildPages(`builds:${owner}/${name}`, (page) => api.builds.list.query({ owner, project: name, ...page }));
   const packages = useQuery(`packages:${owner}/${name}`, () => api.projects.packages.query({ owner, name }));
   const { reload: reloadPackages } = packages;
   const active = [...(builds.data ?? []), ...(packages.data ?? []).map((p) => p.newest)]

@@ -27,7 +27,8 @@ export interface AgentRegistryEvents {
  * has one timer, re-armed by every heartbeat: no polling.
  */
 export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
-  readonly #agents = new Map<string, { info: AgentInfo; timer: NodeJS.Timeout }>();
+  /** `timer` is unset while paused. */
+  readonly #agents = new Map<string, { info: AgentInfo; timer: NodeJS.Timeout | undefined }>();
   readonly #missedIntervals: number;
   /** True while the console cannot hear heartbeats (its own connection is down). */
   #paused = false;
@@ -73,7 +74,10 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
   pause(): void {
     if (this.#paused) return;
     this.#paused = true;
-    for (const a of this.#agents.values()) clearTimeout(a.timer);
+    for (const a of this.#agents.values()) {
+      clearTimeout(a.timer);
+      a.timer = undefined;
+    }
   }
 
   /** Heartbeats can arrive again: every known agent gets a full window of missed intervals from now. */
@@ -86,10 +90,10 @@ export class AgentRegistry extends EventEmitter<AgentRegistryEvents> {
     }
   }
 
-  #arm(name: string, intervalMs: number): NodeJS.Timeout {
+  #arm(name: string, intervalMs: number): NodeJS.Timeout | undefined {
+    if (this.#paused) return undefined;
     const timer = setTimeout(() => this.#lose(name), this.#missedIntervals * intervalMs);
     timer.unref();
-    if (this.#paused) clearTimeout(timer);
     return timer;
   }
 
