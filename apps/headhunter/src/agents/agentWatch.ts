@@ -40,7 +40,8 @@ export class AgentWatch extends EventEmitter<AgentWatchEvents> {
       this.#log.warn({ agent: a.name, epoch: a.epoch, previousEpoch: previous }, "agent restarted; its running work is gone");
       void this.#gone(a.name, `${a.name} restarted`).then(() => this.#check(a, "restarted"));
     });
-    agents.on("updated", (a) => void this.#refresh(a));
+    // A heartbeat that cannot be checked against the store (Redis away) is skipped; the next one tries again.
+    agents.on("updated", (a) => void this.#refresh(a).catch((err: unknown) => this.#log.warn({ agent: a.name, err: String(err) }, "could not check a heartbeat against the registered workers")));
     agents.on("lost", (a) => {
       this.#log.warn({ agent: a.name, epoch: a.epoch, lastSeen: new Date(a.lastSeen).toISOString() }, "agent lost: no heartbeat");
       void this.#gone(a.name, `${a.name} stopped answering (no heartbeat for ${3 * a.heartbeatIntervalMs} ms)`);
@@ -86,9 +87,23 @@ export class AgentWatch extends EventEmitter<AgentWatchEvents> {
     this.#pool.update(agent, worker.drain);
   }
 
+  /**
+   * Takes the agent out of the pool and announces its tasks. Never rejects:
+   * while Redis is away the task list is read again with backoff, so a lost
+   * agent's tasks are not forgotten.
+   */
   async #gone(name: string, reason: string): Promise<void> {
     this.#pool.remove(name);
-    const tasks = await this.#store.agentTaskIds(name);
-    this.emit("gone", name, tasks, reason);
+    for (let delayMs = 500; ; delayMs = Math.min(2 * delayMs, 10_000)) {
+      try {
+        const tasks = await this.#store.agentTaskIds(name);
+        this.emit("gone", name, tasks, reason);
+        return;
+      } catch (error) {
+        if (this.#store.redis.status === "end") return; // Headhunter is closing
+        this.#log.warn({ agent: name, err: String(error), retryInMs: delayMs }, "cannot read the gone agent's tasks yet");
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
   }
 }

@@ -97,7 +97,12 @@ export class ArchDispatcher {
         return;
       }
       // Hand over without waiting: the next job can go to another slot meanwhile.
-      void this.#dispatch(job, agent, reservation);
+      // If it fails before the task moved (Redis away), the job stays active
+      // and the stalled-job check puts it back once its lock expires.
+      this.#dispatch(job, agent, reservation).catch((err: unknown) => {
+        this.#deps.pool.release(agent, reservation, false);
+        this.#deps.log.error({ arch: this.arch, job: job.id, err: err instanceof Error ? err.message : String(err) }, "handover failed; the job returns to the queue when its lock expires");
+      });
     }
   }
 
