@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   RepoError, RepoPublisher, chrootDir, formatNevra, readPrimary, resultDir, spawnRunner,
   type CommandOptions, type CommandResult, type CommandRunner, type RepoErrorCode,
@@ -11,25 +11,38 @@ import { buildRpm, placeResult, sha256, type BuiltRpm } from "./rpmbuild.ts";
 
 const chroot = { owner: "alice", project: "hello", chroot: "fedora-40-x86_64" };
 
+/** A hold on the runner: `reached` resolves once a run waits at the gate. */
+interface Hold {
+  reached: Promise<void>;
+  release(): void;
+}
+
 /**
  * Wraps the real runner, counting createrepo_c runs and how many overlap.
  * `hold()` makes runs wait after createrepo_c exited, still counted as
- * running, until released: a test can then change the directory while a run
- * is certainly in progress and its directory walk certainly over.
+ * running, until released; its `reached` resolves when the first run gets
+ * there. A test that awaits `reached` can then change the directory while a
+ * run is certainly in progress and its directory walk certainly over.
  */
 function countingRunner() {
-  let gate: Promise<void> | undefined;
+  let gate: { open: Promise<void>; arrived(): void } | undefined;
   const counter = {
     runs: 0,
     running: 0,
     maxRunning: 0,
     started: [] as string[][],
-    hold(): () => void {
+    hold(): Hold {
       let release = (): void => undefined;
-      gate = new Promise<void>((resolve) => (release = resolve));
-      return () => {
-        gate = undefined;
-        release();
+      let arrived = (): void => undefined;
+      const open = new Promise<void>((resolve) => (release = resolve));
+      const reached = new Promise<void>((resolve) => (arrived = resolve));
+      gate = { open, arrived };
+      return {
+        reached,
+        release: () => {
+          gate = undefined;
+          release();
+        },
       };
     },
     async run(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
@@ -39,7 +52,10 @@ function countingRunner() {
       counter.maxRunning = Math.max(counter.maxRunning, counter.running);
       try {
         const result = await spawnRunner.run(file, args, options);
-        if (gate !== undefined) await gate;
+        if (gate !== undefined) {
+          gate.arrived();
+          await gate.open;
+        }
         return result;
       } finally {
         counter.running -= 1;
@@ -127,12 +143,13 @@ describe("RepoPublisher with the real createrepo_c", () => {
 
     // One run in progress, nine calls (and a new build) arrive meanwhile: exactly one follow-up run.
     runner.runs = 0;
-    const release = runner.hold();
+    const hold = runner.hold();
     const first = publisher.publish(dir);
-    await vi.waitFor(() => expect(runner.running).toBe(1));
+    await hold.reached; // createrepo_c has exited; the run is not over yet
+    expect(runner.running).toBe(1);
     await placeResult(resultDir(root, { ...chroot, buildId: 2, packageName: "late" }), late);
     const rest = Array.from({ length: 9 }, () => publisher.publish(dir));
-    release();
+    hold.release();
     expect((await first).packages).toBe(2); // its walk was over before "late" arrived
     const results = await Promise.all(rest);
     expect(runner.runs).toBe(2);
