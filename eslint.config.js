@@ -3,7 +3,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "bench/results/**", ".tmp/**"] },
+  // .ci/ holds plain-JS CI helpers outside the TypeScript project.
+  { ignores: ["**/node_modules/**", "**/dist/**", "bench/results/**", ".tmp/**", ".ci/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
