@@ -20,7 +20,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           include: ["libs/*/test/**/*.int.test.ts", "apps/*/test/**/*.int.test.ts", "test/**/*.int.test.ts"],
           globalSetup: ["libs/testkit/src/globalSetup.ts"],
-          testTimeout: 60_000,
+          // A cap on a hung test, not a pace: a busy 2-core machine is slow.
+          testTimeout: 180_000,
           hookTimeout: 120_000,
           // Integration tests share one broker; two files at a time keeps a
           // 2-core machine responsive while each file still has its own vhost.

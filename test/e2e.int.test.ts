@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Signals, coprBuildDomain, coprChrootDomain, repoDomain } from "@copr/bus";
 import { chrootDir, readPrimary } from "@copr/repo";
 import { until } from "@copr/testkit";
-import { helloSpec, startStack } from "./stack.ts";
+import { helloSpec, startStack, waitForRelease } from "./stack.ts";
 
 const run = promisify(execFile);
 
@@ -104,10 +104,14 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
   it("finishes a build on a second worker when the first is killed mid-build", async () => {
     await using s = await startStack();
     const first = await s.spawnWorker("fedoraproject:copr-worker:w1");
-    const id = await s.submit(helloSpec("echo started; sleep 4"));
+    // The build waits for release(): attempt 0 is still running when w1 dies, whatever the machine's pace.
+    const id = await s.submit(helloSpec(`echo started; ${waitForRelease}`));
+    const taskId = `${id}-fedora-40-x86_64`;
     await until(async () => (await s.tasks(id))[0]?.state === "running", 30_000, "running on w1");
     await s.worker("fedoraproject:copr-worker:w2");
     first.kill(); // kill -9: no more heartbeats, no goodbye
+    await until(async () => (await s.tasks(id))[0]?.state === "running" && (await s.tasks(id))[0]?.attempt === 1, 60_000, "attempt 1 running on w2");
+    await s.release(taskId, 1);
     const [task] = await s.waitFinal(id, 60_000);
     expect(task).toMatchObject({ state: "succeeded", attempt: 1, agent: "fedoraproject:copr-worker:w2" });
     expect(task?.hosts).toEqual(["fedoraproject:copr-worker:w1", "fedoraproject:copr-worker:w2"]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chrootDir, readPrimary } from "@copr/repo";
 import { RabbitMqInstance, RedisInstance, until } from "@copr/testkit";
-import { helloSpec, recordingLogger, startStack } from "./stack.ts";
+import { helloSpec, recordingLogger, startStack, waitForRelease } from "./stack.ts";
 
 
 // The whole pipeline on a broker and a Redis of this test's own, which it
@@ -17,7 +17,8 @@ describe("the pipeline survives the loss of its services", () => {
         log,
       });
       await s.worker("fedoraproject:copr-worker:w1");
-      const id = await s.submit(helloSpec("echo started; sleep 8; echo done building"));
+      // The build waits for release(): it is running through both outages, however long they take.
+      const id = await s.submit(helloSpec(`echo started; ${waitForRelease}; echo done building`));
       const taskId = `${id}-fedora-40-x86_64`;
       await until(async () => (await s.web.store.readLog(taskId)).some((e) => e.lines.includes("started")), 60_000, "the build to start");
 
@@ -27,6 +28,7 @@ describe("the pipeline survives the loss of its services", () => {
       await redis.kill();
       await new Promise((r) => setTimeout(r, 500));
       await redis.restart();
+      await s.release(taskId, 0);
 
       const [task] = await s.waitFinal(id, 120_000);
       expect(task).toMatchObject({ state: "succeeded", attempt: 0, hosts: ["fedoraproject:copr-worker:w1"] });

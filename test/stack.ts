@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inject } from "vitest";
+import { inject, onTestFailed } from "vitest";
 import { BusConnection, parseBusConfig, silentLogger, type BusConfig, type BusLogger } from "@copr/bus";
 import { isFinal } from "@copr/domain";
 import type { Task } from "@copr/store";
@@ -23,10 +23,15 @@ export function busConfig(ns: BusNamespace, user: BrokerUser): BusConfig {
  * The whole pipeline in one test process, on the shared broker and Redis
  * (own vhost and key prefix; or on `services` of the test's own, for fault
  * tests that kill them) and a private sshd builder host: copr-web,
- * Headhunter, and workers that build over SSH with rpmbuild.
+ * Headhunter, and workers that build over SSH with rpmbuild. What the
+ * components log (info and up) is printed when the test fails.
  */
 export async function startStack(options: { uiDir?: string; services?: SharedServices; log?: BusLogger } = {}) {
-  const log = options.log ?? silentLogger;
+  const recorded = recordingLogger();
+  const log = options.log ?? recorded;
+  onTestFailed(() => {
+    if (recorded.lines.length > 0) globalThis.console.log(`what the components logged:\n${recorded.lines.join("\n")}`);
+  });
   const services = options.services ?? inject("services");
   const ns = await busNamespace(services);
   const rns = await redisNamespace(services);
@@ -52,7 +57,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
     async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number } = {}): Promise<Worker> {
       const { token } = await web.store.addWorker(name);
       const w = await startWorker({
-        bus: busConfig(ns, "worker"), name, token, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 400,
+        bus: busConfig(ns, "worker"), name, token, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
         hosts: [{
           name: `builder-${sshd.port}`, host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(),
           hostKeyFingerprint: options.hostKeyFingerprint ?? sshd.hostKeyFingerprint, arches: ["x86_64"], slots: options.slots ?? 2, workDir: sshd.workDir,
@@ -78,7 +83,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
         env: {
           PATH: process.env.PATH, HOME: process.env.HOME,
           COPR_BUS_PORT: String(ns.amqpPort), COPR_BUS_VHOST: ns.vhost, COPR_BUS_USER: username, COPR_BUS_PASSWORD: password,
-          COPR_WORKER_NAME: name, COPR_WORKER_TOKEN: token, COPR_WORKER_STATE_DIR: dir, COPR_WORKER_HEARTBEAT_MS: "400",
+          COPR_WORKER_NAME: name, COPR_WORKER_TOKEN: token, COPR_WORKER_STATE_DIR: dir, COPR_WORKER_HEARTBEAT_MS: "1000",
           COPR_WORKER_BUILDERS: join(dir, "builders.json"),
         },
         stdio: ["ignore", "pipe", "pipe"],
@@ -89,6 +94,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
         for (const stream of [child.stdout, child.stderr]) {
           createInterface({ input: stream }).on("line", (line) => {
             output += `${line}\n`;
+            recorded.lines.push(`${new Date().toISOString()} [${name}] ${line}`);
             if (line.includes("worker agent ready")) {
               clearTimeout(timer);
               ok();
@@ -106,6 +112,13 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
       const res = await fetch(`${web.url}/api/projects/alice/hello/builds${qs}`, { method: "POST", headers: { authorization: `Bearer ${alice.token}` }, body });
       if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { build: { id: number } }).build.id;
+    },
+    /**
+     * Lets a build whose spec waits with `waitForRelease` go on: writes the
+     * file it waits for into that attempt's work directory on the builder host.
+     */
+    async release(taskId: string, attempt: number): Promise<void> {
+      await writeFile(join(sshd.workDir, `${taskId}-${attempt}`, "go"), "");
     },
     async tasks(buildId: number): Promise<Task[]> {
       const b = await web.store.getBuild(buildId);
@@ -140,6 +153,9 @@ export function recordingLogger(): BusLogger & { lines: string[] } {
   const keep = (level: string) => (obj: object, msg?: string): void => void lines.push(`${new Date().toISOString()} ${level} ${msg ?? ""} ${JSON.stringify(obj)}`);
   return { lines, debug: () => undefined, info: keep("info"), warn: keep("warn"), error: keep("error") };
 }
+
+/** Spec lines that wait until the test calls `release()` for this attempt (rpmbuild's _topdir is in the attempt's work directory). */
+export const waitForRelease = 'while [ ! -e "%{_topdir}/../go" ]; do sleep 0.1; done';
 
 export const helloSpec = (build = "echo building", extra = "") => `Name: hello
 Version: 1.0

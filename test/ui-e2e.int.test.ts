@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
-import { helloSpec, startStack } from "./stack.ts";
+import { helloSpec, startStack, waitForRelease } from "./stack.ts";
 import { ARTIFACTS, browserFixture } from "../apps/copr-web/test/browser.ts";
 
 // The web UI against the whole pipeline: a build submitted with the CLI and
@@ -47,7 +47,8 @@ describe("web UI on the whole stack", () => {
     await using s = await startStack({ uiDir });
     const config = join(await mkdtemp(join(tmpdir(), "copr-cli-")), "copr.conf");
     await writeFile(config, `[copr-cli]\ncopr_url = ${s.web.url}\ntoken = ${s.aliceToken}\n`);
-    const srpm = await rpmbuild(helloSpec("echo compiling; sleep 2; echo compiled"));
+    // The build waits for release(), so the page is sure to see it running.
+    const srpm = await rpmbuild(helloSpec(`echo compiling; ${waitForRelease}; echo compiled`));
     const home = await openPage(`${s.web.url}/`);
     await home.page.getByRole("heading", { name: "Recent builds" }).waitFor({ timeout: SHOWN });
     const submitted = await run(process.execPath, ["--import", "tsx", "apps/copr-web/src/cli/main.ts", "build", "hello", srpm, "--nowait", "--config", config]);
@@ -68,6 +69,7 @@ describe("web UI on the whole stack", () => {
     await state.getByText("running", { exact: true }).waitFor({ timeout: SHOWN });
     await page.getByTestId("log-fedora-40-x86_64").getByText("compiling", { exact: true }).first().waitFor({ timeout: SHOWN });
     await page.screenshot({ path: join(ARTIFACTS, "e2e-build-running.png"), fullPage: true });
+    await s.release(`${id}-fedora-40-x86_64`, 0);
     await state.getByText("succeeded", { exact: true }).waitFor({ timeout: SHOWN });
     await page.getByTestId("log-fedora-40-x86_64").getByText(/Wrote: .*hello-1\.0-1\.noarch\.rpm/).first().waitFor({ timeout: SHOWN });
     await page.screenshot({ path: join(ARTIFACTS, "e2e-build-succeeded.png"), fullPage: true });

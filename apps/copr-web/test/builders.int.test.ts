@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import { Agent, BusConnection, parseBusConfig, silentLogger } from "@copr/bus";
-import { busNamespace, redisNamespace } from "@copr/testkit";
+import { busNamespace, redisNamespace, until } from "@copr/testkit";
 import { loadWebConfig } from "../src/config.ts";
 import { startWeb } from "../src/web.ts";
 import type { AppRouter } from "../src/api/router.ts";
@@ -24,24 +24,17 @@ describe("builders", () => {
       const { username, password } = ns.credentials("worker");
       const bus = await BusConnection.open(parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username, password }), { logger: silentLogger });
       const agent = await Agent.start(bus, {
-        name: "fedoraproject:copr-worker:w1", epoch: 4, heartbeatIntervalMs: 300,
+        name: "fedoraproject:copr-worker:w1", epoch: 4, heartbeatIntervalMs: 1000,
         capabilities: { arches: ["x86_64", "aarch64"] }, slots: () => ({ total: 3, used: 1 }),
       });
       const client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${web.url}/trpc` })] });
-      const until = async (p: () => Promise<boolean>, what: string): Promise<void> => {
-        const end = Date.now() + 15_000;
-        while (!(await p())) {
-          if (Date.now() > end) throw new Error(`timed out: ${what}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
-      await until(async () => (await client.builders.list.query()).some((b) => b.state === "online"), "w1 online");
+      await until(async () => (await client.builders.list.query()).some((b) => b.state === "online"), 30_000, "w1 online");
       const list = await client.builders.list.query();
       expect(list.find((b) => b.name.endsWith("w1"))).toMatchObject({ state: "online", arches: ["x86_64", "aarch64"], slots: { total: 3, used: 1 }, epoch: 4 });
       expect(list.find((b) => b.name.endsWith("w2"))).toMatchObject({ state: "lost", lastHeartbeatAgeMs: null });
       agent.close();
       await bus.close();
-      await until(async () => (await client.builders.list.query()).every((b) => b.state === "lost"), "w1 lost");
+      await until(async () => (await client.builders.list.query()).every((b) => b.state === "lost"), 30_000, "w1 lost");
       // A lost worker still shows what it last said.
       expect((await client.builders.list.query()).find((b) => b.name.endsWith("w1"))).toMatchObject({ arches: ["x86_64", "aarch64"], epoch: 4 });
     } finally {

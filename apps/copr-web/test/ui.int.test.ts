@@ -10,7 +10,7 @@ type Fixture = Awaited<ReturnType<typeof webFixture>>;
 
 const WORKER = "fedoraproject:copr-worker:w1";
 /** How long the page may take to show a change, ms. */
-const SHOWN = 15_000;
+const SHOWN = 30_000;
 
 const spec = helloSpec();
 

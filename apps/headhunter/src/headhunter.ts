@@ -26,6 +26,8 @@ export interface HeadhunterOptions {
 
 export interface Headhunter {
   pool: AgentPool;
+  /** Which agents passed the token check (`ready`) or get no work (`refused`). */
+  watch: AgentWatch;
   console: Console;
   store: Store;
   close(): Promise<void>;
@@ -93,7 +95,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 
   let closing: Promise<void> | undefined;
   return {
-    pool, console, store,
+    pool, watch, console, store,
     close() {
       closing ??= (async () => {
         status.close();

@@ -22,6 +22,9 @@ export function busConfig(ns: BusNamespace, user: BrokerUser) {
 export class FakeWorker {
   readonly builds: BuildArgs[] = [];
   readonly canceled: string[] = [];
+  /** Tasks given to this worker and not yet reported final, and the most there were at once. */
+  readonly running = new Set<string>();
+  maxRunning = 0;
   agent!: Agent;
   bus!: BusConnection;
   #signals!: Signals;
@@ -34,7 +37,7 @@ export class FakeWorker {
     w.bus = await BusConnection.open(busConfig(ns, "worker"), { logger: silentLogger });
     w.#signals = new Signals(w.bus);
     w.agent = await Agent.start(w.bus, {
-      name, epoch: opts.epoch ?? 1, heartbeatIntervalMs: opts.heartbeatMs ?? 300,
+      name, epoch: opts.epoch ?? 1, heartbeatIntervalMs: opts.heartbeatMs ?? 1000,
       capabilities: { arches: opts.arches }, slots: () => ({ total: opts.slots, used: 0 }),
     });
     w.agent.method(WORKER_METHODS.hello, { description: "token proof", args: helloArgsSchema, handler: ({ nonce }) => ({ proof: workerProof(opts.token, nonce) }) });
@@ -42,6 +45,8 @@ export class FakeWorker {
       description: "records the build", args: buildArgsSchema,
       handler: (args) => {
         w.builds.push(args);
+        w.running.add(args.task_id);
+        w.maxRunning = Math.max(w.maxRunning, w.running.size);
         return { accepted: true as const, host: "fake-host", already_running: false };
       },
     });
@@ -59,6 +64,7 @@ export class FakeWorker {
   /** Reports a state, signed with this worker's token, or as `as` another agent (a forgery: it only has its own token). */
   async report(taskId: string, attempt: number, state: "running" | "succeeded" | "failed" | "canceled", reason?: string, as?: string): Promise<void> {
     const report = { task_id: taskId, attempt, agent: as ?? this.agent.name, state, seq: this.#seq++, ...(reason === undefined ? {} : { reason }) };
+    if (state !== "running" && as === undefined) this.running.delete(taskId);
     await this.#signals.publish(workerBuildDomain, "status", { primary_uid: taskId, ...report, proof: proofFromHash(tokenKey(this.#token), statusProofText(report)) });
   }
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { utils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SshdInstance, freePort } from "@copr/testkit";
+import { SshdInstance, freePort, until } from "@copr/testkit";
 import { BuilderSession, type BuilderHostConfig, type OutputStream } from "../src/builder/builderHost.ts";
 import { SshError } from "../src/builder/sshErrors.ts";
 
@@ -72,13 +72,13 @@ async function sshdLog(): Promise<string> {
 }
 
 async function waitForFile(session: BuilderSession, path: string): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  let content = "";
+  await until(async () => {
     const r = await session.exec(`cat ${path}`);
-    if (r.code === 0 && r.stdout.trim() !== "") return r.stdout.trim();
-    if (Date.now() > deadline) throw new Error(`${path} did not appear`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+    content = r.stdout.trim();
+    return r.code === 0 && content !== "";
+  }, 30_000, `${path} to appear`, 100);
+  return content;
 }
 
 describe("the private builder host", () => {
@@ -106,23 +106,29 @@ describe("BuilderSession commands", () => {
 
   it("run streams output in order while the command runs and returns code 0", async () => {
     await using session = await connect();
-    const chunks: { stream: OutputStream; text: string; at: number }[] = [];
-    const started = Date.now();
-    const result = await session.run("for i in 1 2 3 4 5; do echo line $i; echo err $i >&2; sleep 0.2; done; pwd", {
-      cwd: sshd.workDir,
-      pidFile: `${sshd.workDir}/stream.pid`,
-      onOutput: (stream, text) => chunks.push({ stream, text, at: Date.now() - started }),
+    const dir = `${sshd.workDir}/stream-${randomBytes(4).toString("hex")}`;
+    await session.exec(`mkdir -p ${dir}`);
+    const chunks: { stream: OutputStream; text: string }[] = [];
+    // The command waits for a file that the test writes only once it has seen
+    // the first line: it cannot end unless its output streamed while it ran.
+    let go: Promise<unknown> | undefined;
+    const result = await session.run("echo line 1; echo err 1 >&2; while [ ! -e go ]; do sleep 0.05; done; " +
+      "for i in 2 3 4 5; do echo line $i; echo err $i >&2; done; pwd", {
+      cwd: dir,
+      pidFile: `${dir}/stream.pid`,
+      onOutput: (stream, text) => {
+        chunks.push({ stream, text });
+        if (stream === "stdout") go ??= session.exec(`touch ${dir}/go`);
+      },
     });
-    const ended = Date.now() - started;
+    await go;
     expect(result).toEqual({ code: 0, signal: null });
     const out = chunks.filter((c) => c.stream === "stdout").map((c) => c.text).join("");
     const err = chunks.filter((c) => c.stream === "stderr").map((c) => c.text).join("");
-    expect(out).toBe(`line 1\nline 2\nline 3\nline 4\nline 5\n${sshd.workDir}\n`);
+    expect(out).toBe(`line 1\nline 2\nline 3\nline 4\nline 5\n${dir}\n`);
     expect(err).toBe("err 1\nerr 2\nerr 3\nerr 4\nerr 5\n");
-    // Streamed, not collected at the end: the first line came long before the command ended.
-    expect(chunks[0]?.at ?? Infinity).toBeLessThan(ended - 500);
     // The pid file is gone once the build ended.
-    expect((await session.exec(`test -e ${sshd.workDir}/stream.pid`)).code).not.toBe(0);
+    expect((await session.exec(`test -e ${dir}/stream.pid`)).code).not.toBe(0);
   });
 
   it("run returns the non-zero exit status of a failing command", async () => {
@@ -181,18 +187,22 @@ describe("BuilderSession transfers", () => {
 
 describe("BuilderSession connection failures", () => {
   it("refuses a host whose key is not the pinned one, before authenticating", async () => {
-    const accepted = (log: string): number => log.split("\n").filter((l) => l.includes("Accepted publickey")).length;
-    const before = accepted(await sshdLog());
+    const ports = (log: string): string[] => [...log.matchAll(/^Connection from \S+ port (\d+)/gm)].map((m) => m[1] ?? "");
+    const before = new Set(ports(await sshdLog()));
     const wrong = `SHA256:${createHash("sha256").update("another host").digest("base64").replace(/=+$/, "")}`;
     const error = await sshErrorOf(BuilderSession.connect(hostConfig({ hostKeyFingerprint: wrong }), { timeoutMs: 10_000 }));
     expect(error.code).toBe("HOST_KEY_MISMATCH");
     expect(error.fault).toBe("infrastructure");
     expect(error.message).toContain(wrong);
     expect(error.message).toContain(sshd.hostKeyFingerprint);
-    // sshd never saw a login attempt from that connection.
-    await new Promise((r) => setTimeout(r, 300));
-    const log = await sshdLog();
-    expect(accepted(log)).toBe(before);
+    // Once sshd has logged the end of that connection, it never saw a login from it.
+    const fresh = async (): Promise<string[]> => ports(await sshdLog()).filter((p) => !before.has(p));
+    await until(async () => (await fresh()).length > 0, 30_000, "sshd to log the refused connection");
+    const [port, ...others] = await fresh();
+    expect(others).toEqual([]);
+    const ended = new RegExp(`^(Connection closed by|Connection reset by|Disconnected from) .*port ${port}\\b`, "m");
+    await until(async () => ended.test(await sshdLog()), 30_000, `sshd to log the end of the connection from port ${port}`);
+    expect(await sshdLog()).not.toMatch(new RegExp(`^Accepted .* port ${port}\\b`, "m"));
   });
 
   it("reports a key the host does not accept as AUTH_FAILED", async () => {
@@ -235,11 +245,14 @@ describe("cancelling a build", () => {
     // non-interactive shell): only TERM stops it.
     const running = started(session.run("echo started; (sleep 313) & sleep 300", { cwd: sshd.workDir, pidFile, onOutput: (_s, t) => { output += t; } }));
     const pgid = Number(await waitForFile(session, pidFile));
+    // The pid file is written before the command starts: wait for both sleeps.
+    await until(async () => (await liveProcesses(/^sleep (313|300)$/)).length === 2, 30_000, "both sleeps to start");
     const sleeps = await liveProcesses(/^sleep (313|300)$/);
     expect(sleeps.map((p) => p.pgid)).toEqual([pgid, pgid]);
 
     await using canceller = await connect();
-    const outcome = await canceller.cancel(pidFile, { graceMs: 500 });
+    // A long grace: TERM ends the group at once, and KILL must not follow on a slow machine.
+    const outcome = await canceller.cancel(pidFile, { graceMs: 3000 });
     expect(outcome.wasRunning).toBe(true);
     expect(outcome.signals).toEqual(["SIGINT", "SIGTERM"]);
 
@@ -283,13 +296,15 @@ describe("a build outlives its connection", () => {
     const first = await connect();
     const running = started(first.run("sleep 319", { cwd: sshd.workDir, pidFile }));
     await waitForFile(first, pidFile);
+    await until(async () => (await liveProcesses(/^sleep 319$/)).length === 1, 30_000, "sleep to start");
     await first.close();
     expect((await sshErrorOf(running)).code).toBe("CLOSED");
     // OpenSSH does not kill a command without a PTY when its channel closes.
     expect(await liveProcesses(/^sleep 319$/)).toHaveLength(1);
 
     await using second = await connect();
-    const outcome = await second.cancel(pidFile, { graceMs: 500 });
+    // INT ends sleep at once; the long grace only keeps TERM away on a slow machine.
+    const outcome = await second.cancel(pidFile, { graceMs: 10_000 });
     expect(outcome).toEqual({ wasRunning: true, signals: ["SIGINT"] });
     expect(await liveProcesses(/^sleep 319$/)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { inject } from "vitest";
 import { busNamespace, type BrokerUser, type BusNamespace } from "@copr/testkit";
+export { until } from "@copr/testkit";
 import { BusConnection, defaultLogger, parseBusConfig, silentLogger, type BusConfigInput } from "@copr/bus";
 
 /** The shared services of this test run (started by the global setup). */
@@ -31,13 +32,4 @@ export async function openBus(
   });
   const bus = await BusConnection.open(config, { logger: process.env.BUS_TEST_LOG === "1" ? defaultLogger(user) : silentLogger });
   return Object.assign(bus, { [Symbol.asyncDispose]: () => bus.close() });
-}
-
-/** Resolves when `predicate` holds, checking after each event loop turn (test helper only). */
-export async function until(predicate: () => boolean, timeoutMs = 20_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

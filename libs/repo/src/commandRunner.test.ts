@@ -17,10 +17,9 @@ describe("spawnRunner", () => {
   });
 
   it("kills a command that runs past timeoutMs", async () => {
-    const started = Date.now();
+    // sleep 10 that ends by SIGTERM, marked timedOut, was ended by the timer.
     const r = await spawnRunner.run("/bin/sleep", ["10"], { ...opts, timeoutMs: 100 });
     expect(r).toMatchObject({ exitCode: null, signal: "SIGTERM", timedOut: true });
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("rejects when the command cannot be started", async () => {

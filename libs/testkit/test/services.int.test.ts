@@ -1,17 +1,12 @@
 import { Redis } from "ioredis";
 import { describe, expect, inject, test } from "vitest";
-import { busNamespace, ManagementClient, RabbitMqInstance, RedisInstance, redisNamespace } from "../src/index.ts";
+import { busNamespace, ManagementClient, RabbitMqInstance, RedisInstance, redisNamespace, until } from "../src/index.ts";
 
 const services = inject("services");
 
 /** Resolves once Redis has written its AOF buffer to the file (it may postpone that while an fsync runs). */
 async function aofWritten(redis: Redis): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const info = await redis.info("persistence");
-    if (/^aof_buffer_length:0\r?$/m.test(info)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("AOF buffer not written within 5000 ms");
+  await until(async () => /^aof_buffer_length:0\r?$/m.test(await redis.info("persistence")), 60_000, "Redis to write its AOF buffer");
 }
 
 describe("testkit services", () => {
