@@ -66,9 +66,9 @@ type CloseListener = (error: SshError | undefined) => void;
  * checked against the pinned fingerprint before anything is sent; every
  * failure surfaces as an SshError.
  *
- * close() ends the connection only: a build started with run() keeps
- * running on the host (OpenSSH does not kill a command without a PTY when
- * its channel closes). Cancel it first.
+ * A build started with run() lives as long as this connection: when the
+ * connection ends (close(), the worker killed, the network cut) the build's
+ * whole process group is killed on the host (see runScript).
  */
 export class BuilderSession {
   /** The host's configuration, without the private key. */
@@ -155,7 +155,7 @@ export class BuilderSession {
    * channel, so a listener attached after an await can miss a short
    * command's exit status.
    */
-  async #execStreaming(command: string, onData: (stream: OutputStream, data: Buffer) => void): Promise<RunResult> {
+  async #execStreaming(command: string, onData: (stream: OutputStream, data: Buffer) => void, options: { keepStdinOpen?: boolean } = {}): Promise<RunResult> {
     return await this.#operation(async () => await new Promise<RunResult>((resolve, reject) => {
       const openFailed = (err: unknown): void => {
         if (this.#disconnected) reject(this.#closedError("connection lost"));
@@ -172,8 +172,9 @@ export class BuilderSession {
           if (exit !== undefined) resolve(exit);
           else reject(this.#closedError("the channel closed before the command reported its exit status"));
         });
-        // The command gets EOF on stdin.
-        channel.end();
+        // The command gets EOF on stdin, unless its stdin tells it that this
+        // connection is alive (run(): the build stops when the connection goes).
+        if (options.keepStdinOpen !== true) channel.end();
       };
       try {
         this.#client.exec(command, (err, channel) => {
@@ -234,7 +235,7 @@ export class BuilderSession {
     try {
       const result = await this.#execStreaming(runScript({ command, pidFile: options.pidFile, cwd: options.cwd }), (stream, data) => {
         emit(stream, decoders[stream].write(data));
-      });
+      }, { keepStdinOpen: true });
       emit("stdout", decoders.stdout.end());
       emit("stderr", decoders.stderr.end());
       if (aborted) {

@@ -34,6 +34,13 @@ function wrap(script: string): string {
  * not be backgrounded: a non-interactive shell starts background jobs with
  * SIGINT ignored, which would make the first cancel signal useless.
  *
+ * The build is tied to the SSH channel that started it: a watchdog reads
+ * the channel's stdin (which the worker keeps open while the build runs)
+ * and kills the whole group when it ends, that is when the worker's
+ * connection is gone (worker killed, network cut). OpenSSH itself leaves a
+ * command without a PTY running when its connection goes. The build reads
+ * /dev/null, never the channel.
+ *
  * A command killed by a signal is reported as such: the outer shell sees
  * 128+n and kills itself with the same signal, so sshd sends exit-signal.
  * (A command that exits with 129..192 on its own is reported the same way.)
@@ -43,7 +50,12 @@ export function runScript(options: { command: string; pidFile: string; cwd?: str
     ...(options.cwd === undefined ? [] : [`cd ${shq(options.cwd)} || exit 1`]),
     `pidfile=${shq(options.pidFile)}`,
     `rm -f "$pidfile"`,
-    `setsid sh -c 'echo $$ > "$1.tmp" && mv -f "$1.tmp" "$1" && exec sh -c "$2"' copr-build "$pidfile" ${shq(options.command)}`,
+    // The watchdog. A background job's stdin is /dev/null unless redirected
+    // from another descriptor, hence fd 3; its own output goes nowhere, so it
+    // never keeps the channel open.
+    `exec 3<&0`,
+    `( cat <&3 >/dev/null 2>&1; pg=$(cat "$pidfile" 2>/dev/null) && [ -n "$pg" ] && kill -s KILL -- "-$pg" ) >/dev/null 2>&1 &`,
+    `setsid sh -c 'echo $$ > "$1.tmp" && mv -f "$1.tmp" "$1" && exec sh -c "$2"' copr-build "$pidfile" ${shq(options.command)} </dev/null 3<&-`,
     `rc=$?`,
     `rm -f "$pidfile"`,
     `if [ "$rc" -gt 128 ] && sig=$(kill -l "$rc" 2>/dev/null); then`,
