@@ -40,6 +40,8 @@ export const buildArgsSchema = z.object({
   /** Where results go: copr-web's upload endpoint for this task and attempt. */
   results_url: z.url(),
   timeout_s: z.number().int().positive().max(MAX_BUILD_TIMEOUT_S).default(DEFAULT_BUILD_TIMEOUT_S),
+  /** The build may use the network (the project's or the build's --enable-net); off by default. */
+  enable_net: z.boolean().default(false),
 });
 export type BuildArgs = z.output<typeof buildArgsSchema>;
 

@@ -21,6 +21,8 @@ export interface NewBuild {
   chroots: { chroot: string; skip?: string }[];
   /** Build timeout per chroot, seconds; default DEFAULT_BUILD_TIMEOUT_S. */
   timeoutS?: number;
+  /** The build may use the network; default false. */
+  enableNet?: boolean;
 }
 
 /** Appends the part of a log batch not stored yet (by line offset within the attempt). */
@@ -131,9 +133,9 @@ export class Store {
 
   // ---- projects ----
 
-  async createProject(owner: string, name: string, chroots: string[]): Promise<Project> {
+  async createProject(owner: string, name: string, chroots: string[], options: { enableNet?: boolean } = {}): Promise<Project> {
     if (!isSafeProject(name)) throw new StoreError("INVALID_NAME", `project name "${name}": use letters, digits, ".", "_", "+" and "-"`);
-    const project: Project = { owner, name, chroots: [...new Set(chroots)], createdAt: Date.now() };
+    const project: Project = { owner, name, chroots: [...new Set(chroots)], createdAt: Date.now(), enableNet: options.enableNet ?? false };
     const created = await this.redis.hsetnx(this.keys.project(owner, name), "json", JSON.stringify(project));
     if (created === 0) throw new StoreError("EXISTS", `project ${owner}/${name} already exists`);
     const id = `${owner}/${name}`;
@@ -217,6 +219,7 @@ export class Store {
       id, owner: input.owner, project: input.project, submittedBy: input.submittedBy,
       submittedAt: now, srpm: input.srpm, taskIds: tasks.map((t) => t.id),
       timeoutS: input.timeoutS ?? DEFAULT_BUILD_TIMEOUT_S,
+      enableNet: input.enableNet ?? false,
     };
     const multi = this.redis.multi();
     multi.hset(this.keys.build(id), "json", JSON.stringify(build));

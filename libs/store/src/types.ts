@@ -12,6 +12,8 @@ export interface Project {
   name: string;
   chroots: string[];
   createdAt: number;
+  /** Builds may use the network (copr create --enable-net on); absent on older records: off. */
+  enableNet?: boolean;
 }
 
 export interface SrpmInfo {
@@ -36,6 +38,8 @@ export interface Build {
   taskIds: string[];
   /** How long each chroot's build may run, seconds (absent on builds stored before it existed: the default). */
   timeoutS?: number;
+  /** The build may use the network: the build's --enable-net, else its project's (absent on older records: off). */
+  enableNet?: boolean;
 }
 
 export interface Task {

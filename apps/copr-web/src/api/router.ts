@@ -18,13 +18,13 @@ export const appRouter = router({
 
   projects: router({
     create: authedProcedure
-      .input(z.object({ name: projectName, chroots: z.array(z.string()).min(1, "give at least one chroot") }))
+      .input(z.object({ name: projectName, chroots: z.array(z.string()).min(1, "give at least one chroot"), enableNet: z.boolean().optional() }))
       .mutation(async ({ ctx, input }) => {
         const unknown = input.chroots.filter((c) => !ctx.config.chroots.includes(c));
         if (unknown.length > 0) {
           throw new TRPCError({ code: "BAD_REQUEST", message: `unknown chroot ${unknown.join(", ")}; this server offers: ${ctx.config.chroots.join(", ")}` });
         }
-        return await ctx.store.createProject(ctx.user.name, input.name, input.chroots);
+        return await ctx.store.createProject(ctx.user.name, input.name, input.chroots, { enableNet: input.enableNet ?? false });
       }),
     get: publicProcedure.input(z.object({ owner, name: projectName })).query(async ({ ctx, input }) => {
       const p = await ctx.store.getProject(input.owner, input.name);

@@ -59,5 +59,6 @@ export async function resubmitBuild(deps: WebDeps, user: User, request: Resubmit
     srpm: original.srpm,
     chroots: planChroots(info, chroots),
     ...(timeoutS === undefined ? {} : { timeoutS }),
+    enableNet: original.enableNet ?? false,
   });
 }

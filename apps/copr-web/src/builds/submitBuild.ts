@@ -19,6 +19,8 @@ export interface SubmitRequest {
   chroots: string[];
   /** Build timeout per chroot, seconds; default: the domain's (5 h). */
   timeoutS?: number;
+  /** Network for this build; default: the project's setting. */
+  enableNet?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function submitBuild(deps: WebDeps, user: User, req: IncomingMessag
       srpm: { name: info.name, epoch: info.epoch, version: info.version, release: info.release, sha256, size, file },
       chroots: planChroots(info, chroots),
       ...(request.timeoutS === undefined ? {} : { timeoutS: request.timeoutS }),
+      enableNet: request.enableNet ?? project.enableNet ?? false,
     });
   } finally {
     if (!kept) await rm(tmp, { force: true });

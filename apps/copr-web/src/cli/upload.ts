@@ -17,6 +17,8 @@ export interface UploadRequest {
   chroots: readonly string[];
   /** Build timeout per chroot, seconds; default: the server's. */
   timeoutS?: number;
+  /** Network for this build; default: the project's setting. */
+  enableNet?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function uploadSrpm(config: ClientConfig & ErrorContext, io: Io, re
   );
   const params = new URLSearchParams(request.chroots.map((c): [string, string] => ["chroot", c]));
   if (request.timeoutS !== undefined) params.set("timeout", String(request.timeoutS));
+  if (request.enableNet !== undefined) params.set("enable_net", request.enableNet ? "on" : "off");
   const qs = params.toString();
   const url = `${config.url}/api/projects/${encodeURIComponent(request.owner)}/${encodeURIComponent(request.project)}/builds${qs === "" ? "" : `?${qs}`}`;
   const bar = progressBar(io, `Uploading ${basename(request.file)}`, size);

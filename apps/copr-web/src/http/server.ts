@@ -28,11 +28,13 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
       const timeoutText = url.searchParams.get("timeout");
       const timeout = timeoutText === null ? undefined : parseBuildTimeout(timeoutText);
       if (timeout?.ok === false) throw new HttpError(400, "INVALID_TIMEOUT", timeout.message);
+      const enableNet = onOff(url.searchParams.get("enable_net"), "enable_net");
       const view = await submitBuild(deps, user, req, {
         owner: decodeURIComponent(m[1] ?? ""),
         project: decodeURIComponent(m[2] ?? ""),
         chroots: url.searchParams.getAll("chroot"),
         ...(timeout?.ok === true ? { timeoutS: timeout.seconds } : {}),
+        ...(enableNet === undefined ? {} : { enableNet }),
       });
       sendJson(res, 201, view);
     },
@@ -96,6 +98,14 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
     },
   },
 ];
+
+/** Reads an `on`/`off` query parameter (as copr-cli's --enable-net takes it); absent = undefined. */
+function onOff(value: string | null, name: string): boolean | undefined {
+  if (value === null) return undefined;
+  if (value === "on") return true;
+  if (value === "off") return false;
+  throw new HttpError(400, "INVALID_ARGUMENT", `${name} must be on or off, not ${JSON.stringify(value)}`);
+}
 
 /** The copr-web HTTP server: tRPC under /trpc, plain HTTP for uploads and downloads. */
 export function createWebServer(deps: WebDeps): Server {

@@ -148,6 +148,7 @@ export class ArchDispatcher {
       srpm_sha256: build.srpm.sha256,
       results_url: `${this.#deps.webUrl}/api/results/${task.id}/${task.attempt}`,
       timeout_s: build.timeoutS ?? DEFAULT_BUILD_TIMEOUT_S,
+      enable_net: build.enableNet ?? false,
     };
     try {
       const reply = buildResultSchema.parse(

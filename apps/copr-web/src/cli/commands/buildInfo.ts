@@ -24,6 +24,7 @@ export const statusCommand = defineCommand({
           ["  package", nevr(b)],
           ["  submitted", `${dateTime(b.submittedAt)} by ${b.submittedBy}`],
           ["  timeout", `${b.timeoutS ?? DEFAULT_BUILD_TIMEOUT_S} s per chroot`],
+          ["  network", b.enableNet === true ? "on" : "off"],
         ]) +
         "chroots:\n" +
         table(taskRows(view.tasks).map((r) => ["  " + (r[0] ?? ""), ...r.slice(1)])),

@@ -5,6 +5,7 @@ import { defineCommand, parseBuildId, parsePositive, type RunContext } from "../
 import { clock, nevr, type BuildView } from "../format.ts";
 import { printJson } from "../io.ts";
 import { resolveProject } from "../projectRef.ts";
+import { onOffOption } from "../onOff.ts";
 import { uploadSrpm } from "../upload.ts";
 import { followBuild } from "../watch.ts";
 import { printSummary, watchPrinter } from "../watchPrinter.ts";
@@ -38,15 +39,18 @@ export const buildCommand = defineCommand({
     chroot: { type: "string", multiple: true, arg: "CHROOT", help: "build only in this chroot of the project (repeat for more); default: all of them" },
     nowait: { type: "boolean", help: "do not watch the build; print its id and return" },
     timeout: { type: "string", arg: "S", help: `fail a chroot whose build runs longer than S seconds (default ${DEFAULT_BUILD_TIMEOUT_S} = 5 h, at most ${MAX_BUILD_TIMEOUT_S})` },
+    "enable-net": { type: "string", arg: "on|off", help: "let this build use the network, or not (default: the project's setting)" },
     "watch-timeout": watchTimeoutOption,
   },
   description: "PROJECT is NAME (one of yours) or OWNER/NAME.",
   async run(ctx, [projectText = "", file = ""], values) {
     const timeoutS = values.timeout === undefined ? undefined : buildTimeout(values.timeout);
     if (values["watch-timeout"] !== undefined) parsePositive(values["watch-timeout"], "watch-timeout");
+    const enableNet = onOffOption(values["enable-net"], "enable-net");
     const project = await resolveProject(ctx.client, projectText);
     const view = await uploadSrpm(ctx.config, ctx.io, {
-      owner: project.owner, project: project.name, file, chroots: values.chroot ?? [], ...(timeoutS === undefined ? {} : { timeoutS }),
+      owner: project.owner, project: project.name, file, chroots: values.chroot ?? [],
+      ...(timeoutS === undefined ? {} : { timeoutS }), ...(enableNet === undefined ? {} : { enableNet }),
     });
     const url = buildUrl(ctx.config, view.build.id);
     if (ctx.json) printJson(ctx.io, { type: "created", url, ...view });

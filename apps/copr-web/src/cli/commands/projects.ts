@@ -1,5 +1,6 @@
 import { defineCommand } from "../command.ts";
 import { CliError } from "../cliErrors.ts";
+import { onOffOption } from "../onOff.ts";
 import { printJson } from "../io.ts";
 
 export const createCommand = defineCommand({
@@ -8,13 +9,15 @@ export const createCommand = defineCommand({
   args: ["NAME"],
   options: {
     chroot: { type: "string", multiple: true, arg: "CHROOT", help: "a chroot to build for, e.g. fedora-40-x86_64 (repeat for more; at least one)" },
+    "enable-net": { type: "string", arg: "on|off", help: "let this project's builds use the network (default off: a build sees no network)" },
   },
   async run({ io, json, client }, [name = ""], values) {
     const chroots = values.chroot ?? [];
     if (chroots.length === 0) throw new CliError("USAGE", "give at least one --chroot CHROOT");
-    const project = await client.projects.create.mutate({ name, chroots });
+    const enableNet = onOffOption(values["enable-net"], "enable-net");
+    const project = await client.projects.create.mutate({ name, chroots, ...(enableNet === undefined ? {} : { enableNet }) });
     if (json) printJson(io, project);
-    else io.stdout(`New project ${project.owner}/${project.name} created with chroots: ${project.chroots.join(", ")}\n`);
+    else io.stdout(`New project ${project.owner}/${project.name} created with chroots: ${project.chroots.join(", ")}; network ${project.enableNet === true ? "on" : "off"}\n`);
     return 0;
   },
 });
