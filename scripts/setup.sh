@@ -16,6 +16,8 @@ declare -A wanted=(
   [/usr/bin/dnf]=dnf
   [/usr/lib/python3/dist-packages/dnf-plugins/config_manager.py]=dnf-plugins-core
   [/usr/bin/chromium]=chromium
+  [/usr/bin/bwrap]=bubblewrap
+  [/usr/bin/prlimit]=util-linux
 )
 missing=()
 for path in "${!wanted[@]}"; do

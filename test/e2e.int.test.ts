@@ -38,7 +38,8 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     expect(stored).toMatch(/\nWrote: .*hello-1\.0-1\.noarch\.rpm\n/);
     expect(stored.trimEnd().split("\n").at(-1)).toBe("copr-worker: succeeded");
     const log = (await s.web.store.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
-    expect(log).toMatch(/running rpmbuild --rebuild --nodeps instead/);
+    expect(log).toMatch(/copr-worker: sandbox: bubblewrap .*; network off; limits: /);
+    expect(log).toMatch(/running rpmbuild --rebuild --nodeps in the sandbox instead/);
     expect(log).toMatch(/Wrote: .*hello-1\.0-1\.noarch\.rpm/);
     const repoFile = await (await fetch(`${s.web.url}/repos/alice/hello/fedora-40-x86_64.repo`)).text();
     expect(repoFile).toContain(`baseurl=${s.web.url}/results/alice/hello/fedora-40-x86_64/`);

@@ -13,6 +13,7 @@ import { startWeb } from "../apps/copr-web/src/web.ts";
 import { startHeadhunter } from "../apps/headhunter/src/headhunter.ts";
 import { connectBuilder } from "../apps/worker/src/builder/connectBuilder.ts";
 import { startWorker, type Worker } from "../apps/worker/src/worker.ts";
+import type { SandboxLimits } from "../apps/worker/src/build/sandbox.ts";
 
 export function busConfig(ns: BusNamespace, user: BrokerUser): BusConfig {
   const { username, password } = ns.credentials(user);
@@ -54,13 +55,14 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
 
   return {
     ns, web, hh, sshd, dataDir, resultsDir, aliceToken: alice.token,
-    async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number } = {}): Promise<Worker> {
+    async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number; limits?: SandboxLimits } = {}): Promise<Worker> {
       const { token } = await web.store.addWorker(name);
       const w = await startWorker({
         bus: busConfig(ns, "worker"), name, token, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
         hosts: [{
           name: `builder-${sshd.port}`, host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(),
           hostKeyFingerprint: options.hostKeyFingerprint ?? sshd.hostKeyFingerprint, arches: ["x86_64"], slots: options.slots ?? 2, workDir: sshd.workDir,
+          ...(options.limits === undefined ? {} : { limits: options.limits }),
         }],
         connect: connectBuilder,
         resultsDir: options.createrepo === false ? undefined : resultsDir,
@@ -105,11 +107,19 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
       });
       return { kill: () => child.kill("SIGKILL") };
     },
-    /** Builds an SRPM from spec text and submits it as alice; returns the build id. */
-    async submit(spec: string, options: { timeoutS?: number } = {}): Promise<number> {
+    /**
+     * Builds an SRPM from spec text and submits it, as alice to alice/hello
+     * unless `as` names another user's token and project; returns the build id.
+     */
+    async submit(spec: string, options: { timeoutS?: number; enableNet?: boolean; as?: { token: string; project: string } } = {}): Promise<number> {
       const body = await readFile(await rpmbuild(spec));
-      const qs = options.timeoutS === undefined ? "" : `?timeout=${options.timeoutS}`;
-      const res = await fetch(`${web.url}/api/projects/alice/hello/builds${qs}`, { method: "POST", headers: { authorization: `Bearer ${alice.token}` }, body });
+      const params = new URLSearchParams();
+      if (options.timeoutS !== undefined) params.set("timeout", String(options.timeoutS));
+      if (options.enableNet !== undefined) params.set("enable_net", options.enableNet ? "on" : "off");
+      const qs = params.size === 0 ? "" : `?${params.toString()}`;
+      const project = options.as?.project ?? "alice/hello";
+      const token = options.as?.token ?? alice.token;
+      const res = await fetch(`${web.url}/api/projects/${project}/builds${qs}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body });
       if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { build: { id: number } }).build.id;
     },

@@ -4,6 +4,7 @@ import { registerMethods } from "./agent/methods.ts";
 import { RepoMethods } from "./agent/repoMethods.ts";
 import type { BuilderHost } from "./build/builderConnection.ts";
 import { BuildRunner, type Connect } from "./build/buildRunner.ts";
+import { probeHosts } from "./build/probeHosts.ts";
 
 export interface WorkerOptions {
   bus: BusConfig;
@@ -26,6 +27,8 @@ export interface Worker {
 
 /** Starts a worker agent: heartbeats with its arches and slots, serves build/cancel/status/hello (and createrepo). */
 export async function startWorker(o: WorkerOptions): Promise<Worker> {
+  // Before anything is announced: a host that cannot sandbox builds is refused.
+  await probeHosts(o.hosts, o.connect, o.log);
   const bus = await BusConnection.open({ ...o.bus, containerId: o.bus.containerId ?? o.name }, { logger: o.log });
   const runner = new BuildRunner({ hosts: o.hosts, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, log: o.log });
   const repo = o.resultsDir === undefined ? undefined : new RepoMethods(o.resultsDir);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -11,6 +11,7 @@ import { AgentMethodError, workerBuildDomain, type BusLogger, type Signals } fro
 import { logProofText, proofFromHash, statusProofText, tokenKey, type BuildArgs, type BuildResult } from "@copr/domain";
 import type { BuilderConnection, BuilderHost } from "./builderConnection.ts";
 import { LogBatcher } from "./logBatcher.ts";
+import { DEFAULT_SANDBOX_LIMITS, PROBE_SCRIPT, bubblewrapCommand, limitReason, sandboxFromProbe } from "./sandbox.ts";
 
 export type Connect = (host: BuilderHost) => Promise<BuilderConnection>;
 
@@ -125,12 +126,20 @@ export class BuildRunner {
     logWritten.catch(() => undefined);
     // A full disk must cost the stored log, not the worker: writes after a failure are dropped.
     fullLog.on("error", () => undefined);
+    /** The last output lines, to tell which limit a failed build ran into. */
+    const lastLines: string[] = [];
     const batcher = new LogBatcher(async (lines, offset) => {
       const batch = { task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, offset, lines };
       await this.#signals.publish(workerBuildDomain, "log", {
         primary_uid: args.task_id, ...batch, proof: proofFromHash(this.#tokenKey, logProofText(batch)),
       }).catch((err: unknown) => this.#log.warn({ task: args.task_id, err: String(err) }, "log batch not published"));
-    }, { onLine: (line) => void fullLog.write(`${line}\n`) });
+    }, {
+      onLine: (line) => {
+        fullLog.write(`${line}\n`);
+        lastLines.push(line);
+        if (lastLines.length > 40) lastLines.shift();
+      },
+    });
     const say = (line: string): void => batcher.line(line);
     const timer = setTimeout(() => {
       run.cancel ??= "timeout";
@@ -139,6 +148,7 @@ export class BuildRunner {
     timer.unref();
     let final: { state: "succeeded" | "failed" | "canceled"; reason?: string } = { state: "failed", reason: "the worker stopped" };
     const remoteDir = `${host.workDir}/${args.task_id}-${args.attempt}`;
+    const limits = host.limits ?? DEFAULT_SANDBOX_LIMITS;
     try {
       const srpmName = args.srpm_file;
       const srpmLocal = join(local, srpmName);
@@ -146,18 +156,24 @@ export class BuildRunner {
       const connection = await this.#connect(host);
       run.connection = connection;
       if (run.cancel !== undefined) throw new Error("canceled before start");
+      const sandbox = sandboxFromProbe(host.name, (await connection.exec(PROBE_SCRIPT)).stdout);
       await connection.exec(`rm -rf ${shq(remoteDir)}`);
       await connection.mkdirp(`${remoteDir}/results`);
       await connection.upload(srpmLocal, `${remoteDir}/${srpmName}`);
-      const hasMock = (await connection.exec("command -v mock >/dev/null 2>&1")).code === 0;
-      const command = hasMock
-        ? `mock -r ${shq(args.chroot)} --rebuild ${shq(srpmName)} --resultdir results`
-        : `rpmbuild --rebuild --nodeps --define ${shq(`_topdir ${remoteDir}/rpmbuild`)} ${shq(srpmName)} && ` +
-          `find rpmbuild/RPMS -name '*.rpm' -exec cp {} results/ \\; && cp ${shq(srpmName)} results/`;
+      const network = args.enable_net ? "network on" : "network off";
       say(`copr-worker: build ${args.build_id} ${args.pkg_name} for ${args.chroot}, attempt ${args.attempt}, on ${host.name} (${host.user}@${host.host})`);
-      say(hasMock
-        ? `copr-worker: running mock: ${command}`
-        : `copr-worker: mock is not installed on ${host.name}; running rpmbuild --rebuild --nodeps instead: ${command}`);
+      let command: string;
+      if (sandbox === "mock") {
+        command = `mock -r ${shq(args.chroot)} --rebuild ${shq(srpmName)} --resultdir results${args.enable_net ? " --enable-network" : ""}`;
+        say(`copr-worker: sandbox: mock's own isolation; ${network}`);
+        say(`copr-worker: running mock: ${command}`);
+      } else {
+        const inner = `rpmbuild --rebuild --nodeps --define "_topdir $PWD/rpmbuild" ${shq(srpmName)}`;
+        command = bubblewrapCommand(inner, { network: args.enable_net, limits });
+        say(`copr-worker: sandbox: bubblewrap (own PID, mount and ${args.enable_net ? "UTS" : "network"} namespaces, read-only system, fresh home and /tmp); ${network}; ` +
+          `limits: ${limits.processes} processes, ${limits.openFiles} open files, ${limits.memoryMiB} MiB memory, ${limits.fileSizeMiB} MiB per file`);
+        say(`copr-worker: mock is not installed on ${host.name}; running rpmbuild --rebuild --nodeps in the sandbox instead: ${inner}`);
+      }
       run.pidFile = `${remoteDir}/build.pid`;
       await this.#status(args, "running", undefined, `${host.name} (${host.user}@${host.host})`);
       const result = await connection.run(command, {
@@ -168,15 +184,27 @@ export class BuildRunner {
       if (run.cancel === "requested") final = { state: "canceled", reason: "canceled on request" };
       else if (run.cancel === "timeout") final = { state: "failed", reason: `build timed out after ${args.timeout_s} s` };
       else if (result.code === 0) {
-        const files = (await connection.listDir(`${remoteDir}/results`)).filter((e) => !e.isDirectory && e.name.endsWith(".rpm")).map((e) => e.name);
-        say(`copr-worker: build finished; uploading ${files.length} result file(s): ${files.join(" ")}`);
+        // Only regular files (no links) the build left where rpmbuild/mock write results.
+        const outputDir = sandbox === "mock" ? "results" : "rpmbuild/RPMS";
+        const listed = await connection.exec(`cd ${shq(remoteDir)} && find ${outputDir} -type f -name '*.rpm' ${sandbox === "mock" ? "" : "! -name '*.src.rpm'"}`);
+        const files = listed.stdout.split("\n").filter((f) => f !== "");
+        const names = new Set<string>();
+        say(`copr-worker: build finished; uploading ${files.length + (sandbox === "mock" ? 0 : 1)} result file(s)`);
         for (const f of files) {
-          await connection.download(`${remoteDir}/results/${f}`, join(local, f));
-          await this.#upload(args, join(local, f), f);
+          const name = basename(f);
+          if (names.has(name)) throw new Error(`the build wrote two results named ${name}`);
+          names.add(name);
+          await connection.download(`${remoteDir}/${f}`, join(local, name));
+          await this.#upload(args, join(local, name), name);
+          say(`copr-worker: uploaded ${name}`);
         }
+        // The source RPM published is the one copr-web gave us, not a file the build could have replaced.
+        if (sandbox !== "mock") await this.#upload(args, srpmLocal, srpmName);
         final = { state: "succeeded" };
       } else {
-        final = { state: "failed", reason: result.signal !== null ? `build killed by ${result.signal}` : `build command exited with code ${String(result.code)}` };
+        const how = result.signal !== null ? `build killed by ${result.signal}` : `build command exited with code ${String(result.code)}`;
+        const limit = limitReason(lastLines, result.signal, limits);
+        final = { state: "failed", reason: limit === undefined ? how : `${how}: ${limit}` };
       }
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);

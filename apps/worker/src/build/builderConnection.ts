@@ -1,4 +1,5 @@
 import type { BuilderHostConfig } from "../builder/builderHost.ts";
+import type { SandboxLimits } from "./sandbox.ts";
 
 /** What the build runner needs from an SSH session to a builder host (see builder/builderHost.ts). */
 export interface BuilderConnection {
@@ -16,4 +17,6 @@ export interface BuilderConnection {
 export interface BuilderHost extends BuilderHostConfig {
   /** where builds run on the host, relative to the builder user's home or absolute */
   workDir: string;
+  /** resource limits of each build on this host (default DEFAULT_SANDBOX_LIMITS) */
+  limits?: SandboxLimits;
 }
