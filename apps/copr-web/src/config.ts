@@ -20,6 +20,8 @@ const schema = redisEnvSchema.extend({
   chroots: z.string().default(DEFAULT_CHROOTS).transform((s) => s.split(",").map((c) => c.trim()).filter((c) => c !== "")),
   /** Directory of the built web UI (index.html and assets/) served for every page route. */
   uiDir: z.string().min(1).default(DEFAULT_UI_DIR),
+  /** Development only: API error bodies carry the server's stack trace. */
+  debug: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0").transform((v) => v === "1"),
   /** The bus is optional for copr-web: with it, the builders page shows live agents. */
   busHost: busEnvSchema.shape.busHost,
   busPort: busEnvSchema.shape.busPort,
@@ -41,6 +43,7 @@ export function loadWebConfig(env: Readonly<Record<string, string | undefined>> 
     maxSrpmMiB: { env: "COPR_WEB_MAX_SRPM_MIB", help: "largest SRPM accepted, MiB, default 500" },
     chroots: { env: "COPR_WEB_CHROOTS", help: `comma-separated chroots projects may use, default ${DEFAULT_CHROOTS}` },
     uiDir: { env: "COPR_WEB_UI_DIR", help: "directory of the built web UI (npm run build:ui), default apps/copr-web/dist/ui" },
+    debug: { env: "COPR_WEB_DEBUG", help: "1 puts stack traces in API error bodies (development only), default 0" },
     busHost: busEnvSettings.busHost,
     busPort: busEnvSettings.busPort,
     busVhost: busEnvSettings.busVhost,

@@ -138,3 +138,26 @@ describe("copr-web: submitting an SRPM", () => {
     await writeFile(join(f.dataDir, "dl.rpm"), Buffer.from(await dl.arrayBuffer()));
   });
 });
+
+describe("copr-web: bad requests", () => {
+  it("answers malformed URLs and ids with 400 and a code, never 500, and keeps stacks out of error bodies", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    for (const path of ["/results/%", "/results/alice/%E0%A4%A", "/repos/%/hello/fedora-40-x86_64.repo"]) {
+      const res = await fetch(`${f.web.url}${path}`);
+      expect(res.status, path).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: "INVALID_URL" } });
+    }
+    const upload = await fetch(`${f.web.url}/api/projects/alice/hel%lo/builds`, { method: "POST", headers: { authorization: `Bearer ${f.aliceToken}` }, body: "x" });
+    expect(upload.status).toBe(400);
+    const net = await f.upload(f.aliceToken, "alice", "hello", Buffer.from("x"), [], { enable_net: "maybe" });
+    expect(net.status).toBe(400);
+    expect(await net.json()).toMatchObject({ error: { code: "INVALID_ARGUMENT" } });
+
+    const log = await fetch(`${f.web.url}/trpc/builds.log?input=${encodeURIComponent(JSON.stringify({ taskId: "1-fedora-40-x86_64", after: "not-an-id" }))}`);
+    expect(log.status).toBe(400);
+    const body = JSON.stringify(await log.json());
+    expect(body).not.toMatch(/stack|\.ts:\d+/);
+    expect(body).toContain("a log entry id");
+  });
+});

@@ -114,7 +114,7 @@ export const appRouter = router({
         }
       }),
     log: publicProcedure
-      .input(z.object({ taskId: z.string().regex(/^\d+-[a-z0-9._-]+$/), after: z.string().default("0") }))
+      .input(z.object({ taskId: z.string().regex(/^\d+-[a-z0-9._-]+$/), after: z.string().regex(/^\d+(-\d+)?$/, "a log entry id such as 1700000000000-0").default("0") }))
       .query(({ ctx, input }) => ctx.store.readLog(input.taskId, input.after)),
   }),
 

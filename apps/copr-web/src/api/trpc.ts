@@ -3,7 +3,15 @@ import { StoreError } from "@copr/store";
 import { HttpError } from "../http/respond.ts";
 import type { ApiContext } from "./context.ts";
 
-const t = initTRPC.context<ApiContext>().create();
+const t = initTRPC.context<ApiContext>().create({
+  // Error bodies carry a code and a message; a stack with server paths only
+  // with COPR_WEB_DEBUG=1 (development).
+  errorFormatter: ({ shape, ctx }) => {
+    if (ctx?.config.debug === true) return shape;
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, data };
+  },
+});
 
 const HTTP_TO_TRPC: Readonly<Record<number, TRPCError["code"]>> = { 400: "BAD_REQUEST", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 410: "NOT_FOUND", 413: "PAYLOAD_TOO_LARGE" };
 

@@ -52,3 +52,14 @@ export function taskRows(tasks: readonly TaskView[]): string[][] {
 export function buildFailed(view: BuildView): boolean {
   return view.tasks.some((t) => t.state === "failed" || t.state === "canceled");
 }
+
+/**
+ * Text from a build (its log, reasons) made safe for a terminal: escape
+ * sequences (colours, set-title, cursor moves, OSC) and other control
+ * characters are removed; tabs stay.
+ */
+export function printable(text: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-~]?|[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, "");
+}

@@ -1,4 +1,4 @@
-import { buildFailed, clock, nevr, table, taskRows, type BuildView } from "./format.ts";
+import { buildFailed, clock, nevr, printable, table, taskRows, type BuildView } from "./format.ts";
 import { printJson, type Io } from "./io.ts";
 import type { WatchEvent, WatchHandlers } from "./watch.ts";
 
@@ -23,7 +23,7 @@ export function watchPrinter(io: Io, json: boolean, view: BuildView): Required<W
           break;
         case "log": {
           const prefix = building > 1 ? `[${chroot(event.task)}] ` : "";
-          io.stdout(event.lines.map((l) => `${prefix}${l}\n`).join(""));
+          io.stdout(event.lines.map((l) => `${prefix}${printable(l)}\n`).join(""));
           break;
         }
       }

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { join, normalize, sep } from "node:path";
-import { HttpError } from "./respond.ts";
+import { HttpError, decodePathPart } from "./respond.ts";
 
 const TYPES: Record<string, string> = {
   ".rpm": "application/x-rpm",
@@ -15,7 +15,7 @@ const TYPES: Record<string, string> = {
 
 /** Serves a file under `root` (no escaping it); directories get a plain listing. */
 export async function serveFile(res: ServerResponse, root: string, relative: string, urlPath: string): Promise<void> {
-  const decoded = decodeURIComponent(relative);
+  const decoded = decodePathPart(relative);
   if (decoded.split("/").some((p) => p === ".." || p.startsWith("."))) throw new HttpError(404, "NOT_FOUND", "no such file");
   const path = normalize(join(root, decoded));
   if (path !== root && !path.startsWith(root + sep)) throw new HttpError(404, "NOT_FOUND", "no such file");

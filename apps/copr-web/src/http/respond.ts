@@ -10,6 +10,15 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
   res.end(JSON.stringify({ error: { code, message } }));
 }
 
+/** Decodes one percent-encoded part of a URL path; malformed encoding is the client's error (400 INVALID_URL). */
+export function decodePathPart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch (cause) {
+    throw new HttpError(400, "INVALID_URL", `malformed percent-encoding in the URL: ${JSON.stringify(text.slice(0, 200))}`, { cause });
+  }
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));

@@ -10,7 +10,7 @@ import { receiveResult } from "../builds/receiveResult.ts";
 import { parseBuildTimeout } from "@copr/domain";
 import { repoFileContent, RepoError } from "@copr/repo";
 import { serveFile } from "./files.ts";
-import { HttpError, sendError, sendJson } from "./respond.ts";
+import { HttpError, decodePathPart, sendError, sendJson } from "./respond.ts";
 import { isUiPath, serveUi } from "./ui.ts";
 
 type Route = (deps: WebDeps, req: IncomingMessage, res: ServerResponse, match: RegExpExecArray) => Promise<void>;
@@ -30,8 +30,8 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
       if (timeout?.ok === false) throw new HttpError(400, "INVALID_TIMEOUT", timeout.message);
       const enableNet = onOff(url.searchParams.get("enable_net"), "enable_net");
       const view = await submitBuild(deps, user, req, {
-        owner: decodeURIComponent(m[1] ?? ""),
-        project: decodeURIComponent(m[2] ?? ""),
+        owner: decodePathPart(m[1] ?? ""),
+        project: decodePathPart(m[2] ?? ""),
         chroots: url.searchParams.getAll("chroot"),
         ...(timeout?.ok === true ? { timeoutS: timeout.seconds } : {}),
         ...(enableNet === undefined ? {} : { enableNet }),
@@ -68,7 +68,7 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
       const token = bearerToken(req);
       const worker = token === undefined ? null : await deps.store.authenticateWorker(token);
       if (worker === null) throw new HttpError(401, "UNAUTHORIZED", "result uploads need a worker token");
-      const stored = await receiveResult(deps, worker, req, m[1] ?? "", Number(m[2]), decodeURIComponent(m[3] ?? ""));
+      const stored = await receiveResult(deps, worker, req, m[1] ?? "", Number(m[2]), decodePathPart(m[3] ?? ""));
       sendJson(res, 201, { sha256: stored.sha256, size: stored.size });
     },
   },
@@ -85,7 +85,7 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
     method: "GET",
     path: /^\/repos\/([^/]+)\/([^/]+)\/([^/]+)\.repo$/,
     handler: async (deps, _req, res, m) => {
-      const [owner, project, chroot] = [m[1] ?? "", m[2] ?? "", m[3] ?? ""].map(decodeURIComponent) as [string, string, string];
+      const [owner, project, chroot] = [m[1] ?? "", m[2] ?? "", m[3] ?? ""].map(decodePathPart) as [string, string, string];
       const p = await deps.store.getProject(owner, project);
       if (p === null || !p.chroots.includes(chroot)) throw new HttpError(404, "NOT_FOUND", `no chroot ${chroot} in project ${owner}/${project}`);
       try {
