@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -159,5 +160,34 @@ describe("copr-web: bad requests", () => {
     const body = JSON.stringify(await log.json());
     expect(body).not.toMatch(/stack|\.ts:\d+/);
     expect(body).toContain("a log entry id");
+  });
+});
+
+describe("copr-web: result uploads", () => {
+  it("takes a result only from the worker of the task's current attempt, and only while it runs", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const res = await f.upload(f.aliceToken, "alice", "hello", await readFile(await rpmbuild(spec())));
+    const taskId = ((await res.json()) as { tasks: { id: string }[] }).tasks[0]?.id ?? "";
+    const w1 = await f.web.store.addWorker("fedoraproject:copr-worker:w1");
+    const w2 = await f.web.store.addWorker("fedoraproject:copr-worker:w2");
+    const body = Buffer.from("not really an rpm, but checksummed");
+    const put = async (token: string, attempt: number): Promise<{ status: number; code?: string }> => {
+      const r = await fetch(`${f.web.url}/api/results/${taskId}/${attempt}/hello-1.0-1.noarch.rpm`, {
+        method: "PUT", body,
+        headers: { authorization: `Bearer ${token}`, "x-checksum-sha256": createHash("sha256").update(body).digest("hex") },
+      });
+      const json = (await r.json()) as { error?: { code: string } };
+      return { status: r.status, ...(json.error === undefined ? {} : { code: json.error.code }) };
+    };
+    await f.web.store.transitionTask(taskId, "starting", { agent: w1.worker.name, hosts: [w1.worker.name], startedAt: Date.now() }, 0);
+    expect(await put(w1.token, 0)).toEqual({ status: 409, code: "NOT_RUNNING" });
+    await f.web.store.transitionTask(taskId, "running", {}, 0);
+    expect(await put(w2.token, 0)).toEqual({ status: 409, code: "NOT_YOUR_TASK" });
+    expect(await put(w1.token, 1)).toEqual({ status: 409, code: "NOT_YOUR_TASK" });
+    expect(await put(w1.token, 0)).toEqual({ status: 201 });
+    await f.web.store.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
+    // Published: the worker that ran it cannot replace its results any more.
+    expect(await put(w1.token, 0)).toEqual({ status: 409, code: "NOT_RUNNING" });
   });
 });

@@ -17,7 +17,7 @@ const MAX_RESULT_BYTES = 8 * 1024 ** 3;
 
 /**
  * Stores one result file of a task, sent by the worker that runs the task's
- * current attempt, after checking its sha256. Files land in the build's
+ * current attempt while it runs, after checking its sha256. Files land in the build's
  * result directory `<results>/<owner>/<project>/<chroot>/<id:08d>-<name>/`.
  */
 export async function receiveResult(
@@ -30,6 +30,11 @@ export async function receiveResult(
   if (task === null) throw new HttpError(404, "NOT_FOUND", `no task ${taskId}`);
   if (task.agent !== worker.name || task.attempt !== attempt) {
     throw new HttpError(409, "NOT_YOUR_TASK", `task ${taskId} attempt ${attempt} is not assigned to ${worker.name} (it is attempt ${task.attempt} on ${task.agent ?? "no worker"})`);
+  }
+  // Results arrive while the attempt runs (the worker reports its end after
+  // uploading): nothing replaces a published result afterwards.
+  if (task.state !== "running") {
+    throw new HttpError(409, "NOT_RUNNING", `task ${taskId} attempt ${attempt} is ${task.state}; results are taken only while it runs`);
   }
   const build = await deps.store.getBuild(task.buildId);
   if (build === null) throw new HttpError(404, "NOT_FOUND", `no build ${task.buildId}`);
