@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       return c;
     };
     const worker = await startWorker({
-      bus: bus("worker"), name, token, stateDir: await mkdtemp(join(tmpdir(), "copr-bench-w-")), heartbeatMs: 2000,
+      bus: bus("worker"), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-bench-w-")), heartbeatMs: 2000,
       hosts: [{ name: "b1", host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(), hostKeyFingerprint: sshd.hostKeyFingerprint, arches: ["x86_64"], slots: 2, workDir: sshd.workDir }],
       connect, log: silentLogger,
     });

@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     if (l.includes("token ok, ready") && l.includes(workerName)) ready();
   });
   startApp("worker", "apps/worker/src/main.ts", {
-    ...bus("worker"), COPR_WORKER_NAME: workerName, COPR_WORKER_TOKEN: workerToken, COPR_WORKER_STATE_DIR: join(dir, "worker"),
+    ...bus("worker"), COPR_WORKER_NAME: workerName, COPR_WORKER_TOKEN: workerToken, COPR_WORKER_WEB_URL: webUrl, COPR_WORKER_STATE_DIR: join(dir, "worker"),
     COPR_WORKER_BUILDERS: join(dir, "builders.json"), COPR_WORKER_RESULTS_DIR: join(dir, "web", "results"), COPR_WORKER_HEARTBEAT_MS: "2000",
   });
   await workerReady;

@@ -58,7 +58,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
     async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number; limits?: SandboxLimits } = {}): Promise<Worker> {
       const { token } = await web.store.addWorker(name);
       const w = await startWorker({
-        bus: busConfig(ns, "worker"), name, token, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
+        bus: busConfig(ns, "worker"), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
         hosts: [{
           name: `builder-${sshd.port}`, host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(),
           hostKeyFingerprint: options.hostKeyFingerprint ?? sshd.hostKeyFingerprint, arches: ["x86_64"], slots: options.slots ?? 2, workDir: sshd.workDir,
@@ -85,7 +85,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
         env: {
           PATH: process.env.PATH, HOME: process.env.HOME,
           COPR_BUS_PORT: String(ns.amqpPort), COPR_BUS_VHOST: ns.vhost, COPR_BUS_USER: username, COPR_BUS_PASSWORD: password,
-          COPR_WORKER_NAME: name, COPR_WORKER_TOKEN: token, COPR_WORKER_STATE_DIR: dir, COPR_WORKER_HEARTBEAT_MS: "1000",
+          COPR_WORKER_NAME: name, COPR_WORKER_TOKEN: token, COPR_WORKER_WEB_URL: web.url, COPR_WORKER_STATE_DIR: dir, COPR_WORKER_HEARTBEAT_MS: "1000",
           COPR_WORKER_BUILDERS: join(dir, "builders.json"),
         },
         stdio: ["ignore", "pipe", "pipe"],

@@ -16,6 +16,8 @@ const schema = busEnvSchema.extend({
   heartbeatMs: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** JSON file listing the builder hosts (see infra/worker/builders.example.json). */
   buildersFile: z.string().optional(),
+  /** copr-web as this worker reaches it: the only place it downloads SRPMs from and sends its token to. */
+  webUrl: z.url({ error: "must be an http(s) URL such as http://copr.example.org:8080" }).transform((u) => u.replace(/\/+$/, "")).default("http://127.0.0.1:8080"),
   /** Results root of copr-web on this host: when set, this worker also regenerates repositories. */
   resultsDir: z.string().optional(),
 });
@@ -32,6 +34,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     stateDir: { env: "COPR_WORKER_STATE_DIR", help: "state directory, default /var/lib/copr-worker" },
     heartbeatMs: { env: "COPR_WORKER_HEARTBEAT_MS", help: "heartbeat interval in ms, default 5000" },
     buildersFile: { env: "COPR_WORKER_BUILDERS", help: "JSON file with the builder hosts (host, port, user, key_file, host_key_fingerprint, arches, slots)" },
+    webUrl: { env: "COPR_WORKER_WEB_URL", help: "copr-web's URL as this worker reaches it (the same as Headhunter's COPR_WEB_URL), default http://127.0.0.1:8080" },
     resultsDir: { env: "COPR_WORKER_RESULTS_DIR", help: "copr-web's results directory, if this worker runs createrepo_c for it" },
   }, env);
 }

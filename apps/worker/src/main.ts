@@ -16,6 +16,7 @@ runService("copr-worker", log, async () => {
     bus: parseBusConfig(busConfigInput(config)),
     name: config.name,
     token: config.token,
+    webUrl: config.webUrl,
     stateDir: config.stateDir,
     heartbeatMs: config.heartbeatMs,
     hosts,

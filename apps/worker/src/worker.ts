@@ -10,6 +10,8 @@ export interface WorkerOptions {
   bus: BusConfig;
   name: string;
   token: string;
+  /** copr-web's URL: build calls must point there, and the token goes nowhere else. */
+  webUrl: string;
   stateDir: string;
   heartbeatMs: number;
   hosts: BuilderHost[];
@@ -30,7 +32,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   // Before anything is announced: a host that cannot sandbox builds is refused.
   await probeHosts(o.hosts, o.connect, o.log);
   const bus = await BusConnection.open({ ...o.bus, containerId: o.bus.containerId ?? o.name }, { logger: o.log });
-  const runner = new BuildRunner({ hosts: o.hosts, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, log: o.log });
+  const runner = new BuildRunner({ hosts: o.hosts, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, webUrl: o.webUrl, log: o.log });
   const repo = o.resultsDir === undefined ? undefined : new RepoMethods(o.resultsDir);
   const epoch = await nextEpoch(o.stateDir);
   const agent = await Agent.start(bus, {

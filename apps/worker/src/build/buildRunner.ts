@@ -39,13 +39,16 @@ export class BuildRunner {
   readonly #signals: Signals;
   readonly #agentName: string;
   readonly #token: string;
+  /** copr-web's base URL: the only origin build calls may point the worker at. */
+  readonly #webUrl: string;
   /** sha256 of the token: the key of the proofs on status and log signals. */
   readonly #tokenKey: string;
   readonly #log: BusLogger;
   readonly #running = new Map<string, Running>();
   #seq = 0;
 
-  constructor(deps: { hosts: BuilderHost[]; connect: Connect; signals: Signals; agentName: string; token: string; log: BusLogger }) {
+  constructor(deps: { hosts: BuilderHost[]; connect: Connect; signals: Signals; agentName: string; token: string; webUrl: string; log: BusLogger }) {
+    this.#webUrl = deps.webUrl.replace(/\/+$/, "");
     this.#hosts = deps.hosts;
     this.#connect = deps.connect;
     this.#signals = deps.signals;
@@ -72,6 +75,12 @@ export class BuildRunner {
     const key = `${args.task_id}@${args.attempt}`;
     const existing = this.#running.get(key);
     if (existing !== undefined) return { accepted: true, host: existing.host.name, already_running: true };
+    // The worker's token goes with both requests: only to copr-web's own API.
+    for (const [what, url] of [["SRPM", args.srpm_url], ["results", args.results_url]] as const) {
+      if (!url.startsWith(`${this.#webUrl}/api/`)) {
+        throw new AgentMethodError("FOREIGN_URL", `the ${what} URL ${url} is not on this worker's copr-web (${this.#webUrl}, COPR_WORKER_WEB_URL); refusing to send the worker token there`);
+      }
+    }
     const host = this.#pickHost(args.arch);
     if (host === undefined) throw new AgentMethodError("BUSY", `no builder host with a free slot for ${args.arch}`);
     const run: Running = { args, host, connection: undefined, pidFile: "", cancel: undefined, done: Promise.resolve() };
