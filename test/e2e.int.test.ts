@@ -111,7 +111,10 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     await until(async () => (await s.tasks(id))[0]?.state === "running", 30_000, "running on w1");
     await s.worker("fedoraproject:copr-worker:w2");
     first.kill(); // kill -9: no more heartbeats, no goodbye
-    await until(async () => (await s.tasks(id))[0]?.state === "running" && (await s.tasks(id))[0]?.attempt === 1, 60_000, "attempt 1 running on w2");
+    await until(async () => {
+      const [t] = await s.tasks(id); // one read: state and attempt of the same moment
+      return t?.state === "running" && t.attempt === 1;
+    }, 60_000, "attempt 1 running on w2");
     await s.release(taskId, 1);
     const [task] = await s.waitFinal(id, 60_000);
     expect(task).toMatchObject({ state: "succeeded", attempt: 1, agent: "fedoraproject:copr-worker:w2" });
