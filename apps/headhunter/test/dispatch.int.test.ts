@@ -73,6 +73,24 @@ describe("Headhunter dispatch", () => {
     await until(async () => (await f.store.getTask(id))?.state === "succeeded", 10_000, "succeeded");
   });
 
+  it("takes a task's log only from the worker running that attempt, and never past the lines it sent", async () => {
+    await using f = await headhunterFixture();
+    const w1 = await f.worker("fedoraproject:copr-worker:w1");
+    const w2 = await f.worker("fedoraproject:copr-worker:w2", { arches: ["aarch64"] });
+    const { tasks } = await f.submit(["fedora-40-x86_64"]);
+    const id = tasks[0]?.id ?? "";
+    await until(() => w1.builds.length === 1, 20_000, "build call");
+    await w1.report(id, 0, "running");
+    await w1.log(id, 0, ["line 0"]);
+    // w2 signs correctly, as itself, but does not run this task.
+    await w2.log(id, 0, ["injected by w2"], undefined, 1);
+    // w1 claims lines it never sent: the log must not freeze.
+    await w1.log(id, 0, ["from the future"], undefined, 1e9);
+    await w1.log(id, 0, ["line 1"], undefined, 1);
+    await until(async () => (await f.store.readLog(id)).flatMap((e) => e.lines).includes("line 1"), 10_000, "the genuine second line");
+    expect((await f.store.readLog(id)).flatMap((e) => e.lines)).toEqual(["line 0", "line 1"]);
+  });
+
   it("does not let a backlog of one arch delay another, and respects slots", async () => {
     await using f = await headhunterFixture();
     const w = await f.worker("fedoraproject:copr-worker:x86", { arches: ["x86_64"], slots: 1 });

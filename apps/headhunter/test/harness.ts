@@ -68,8 +68,8 @@ export class FakeWorker {
     await this.#signals.publish(workerBuildDomain, "status", { primary_uid: taskId, ...report, proof: proofFromHash(tokenKey(this.#token), statusProofText(report)) });
   }
 
-  async log(taskId: string, attempt: number, lines: string[], as?: string): Promise<void> {
-    const batch = { task_id: taskId, attempt, agent: as ?? this.agent.name, offset: 0, lines };
+  async log(taskId: string, attempt: number, lines: string[], as?: string, offset = 0): Promise<void> {
+    const batch = { task_id: taskId, attempt, agent: as ?? this.agent.name, offset, lines };
     await this.#signals.publish(workerBuildDomain, "log", { primary_uid: taskId, ...batch, proof: proofFromHash(tokenKey(this.#token), logProofText(batch)) });
   }
 

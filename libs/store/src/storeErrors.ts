@@ -4,6 +4,8 @@ export const STORE_ERROR_CODES = {
   INVALID_NAME: "INVALID_NAME",
   /** The task is not in a state (or attempt) from which this move is allowed. */
   REFUSED_TRANSITION: "REFUSED_TRANSITION",
+  /** A log batch starts past the lines stored for its attempt: its sender claims lines it never sent. */
+  LOG_GAP: "LOG_GAP",
 } as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];
 

@@ -116,6 +116,15 @@ describe("store", () => {
     expect(entries.map((e) => [e.attempt, e.lines])).toEqual([[0, ["a", "b"]], [0, ["c", "ünï/ \"q\""]], [1, ["a"]]]);
   });
 
+  it("refuses a log batch that starts past the lines stored, and keeps taking the real next one", async () => {
+    await using s = await store();
+    await s.appendLog("3-f", 0, ["a", "b"], 0);
+    await expect(s.appendLog("3-f", 0, ["forged"], 1e9)).rejects.toMatchObject({ code: "LOG_GAP" });
+    await expect(s.appendLog("3-f", 0, ["skipped one"], 3)).rejects.toMatchObject({ code: "LOG_GAP" });
+    await s.appendLog("3-f", 0, ["c"], 2);
+    expect((await s.readLog("3-f")).flatMap((e) => e.lines)).toEqual(["a", "b", "c"]);
+  });
+
   it("registers workers with a token and can drain and remove them", async () => {
     await using s = await store();
     const { token } = await s.addWorker("fedoraproject:copr-worker:w1");

@@ -1,6 +1,6 @@
 import { workerBuildDomain, type BusLogger, type Signals, type Subscription } from "@copr/bus";
 import { logProofText, proofFromHash, proofMatches, statusProofText } from "@copr/domain";
-import type { Store } from "@copr/store";
+import { StoreError, type Store } from "@copr/store";
 import type { TaskLifecycle } from "../tasks/taskLifecycle.ts";
 
 /** Headhunter's durable queue of worker status and log signals. */
@@ -49,8 +49,17 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
       log: async (p) => {
         if (!(await signedBy(p.agent, p.proof, logProofText(p)))) return;
         const task = await store.getTask(p.task_id);
-        if (task === null || task.attempt !== p.attempt) return;
-        await store.appendLog(p.task_id, p.attempt, p.lines, p.offset);
+        // Only the worker running this attempt writes its log.
+        if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
+          log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, "ignored a log batch for another attempt or agent");
+          return;
+        }
+        try {
+          await store.appendLog(p.task_id, p.attempt, p.lines, p.offset);
+        } catch (error) {
+          if (!(error instanceof StoreError && error.code === "LOG_GAP")) throw error;
+          log.warn({ task: p.task_id, attempt: p.attempt, agent: p.agent, offset: p.offset }, "ignored a log batch that starts past the lines stored");
+        }
       },
     },
     { durable: { queue: STATUS_QUEUE }, prefetch: 200 },
