@@ -1,4 +1,4 @@
 export {
-  TaskQueues, taskJobSchema, controlJobSchema, taskQueueName, taskJobId, CONTROL_QUEUE,
+  TaskQueues, taskJobSchema, controlJobSchema, taskQueueName, queueEventsKey, taskJobId, CONTROL_QUEUE,
   type TaskJob, type ControlJob, type QueueConnection,
 } from "./taskQueues.ts";

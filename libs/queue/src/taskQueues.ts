@@ -23,6 +23,11 @@ export function taskQueueName(arch: string): string {
   return `tasks-${arch}`;
 }
 
+/** The Redis stream BullMQ writes a queue's events to (its key scheme: `<prefix>:<queue>:events`). */
+export function queueEventsKey(bullPrefix: string, queueName: string): string {
+  return `${bullPrefix}:${queueName}:events`;
+}
+
 export function taskJobId(job: TaskJob): string {
   return `${job.taskId}@${job.attempt}`;
 }

@@ -3,7 +3,7 @@ import { QueueEvents, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { BusError, RemoteMethodError, type BusLogger, type Console } from "@copr/bus";
 import { DEFAULT_BUILD_TIMEOUT_S, WORKER_METHODS, buildResultSchema, type BuildArgs } from "@copr/domain";
-import { taskJobSchema, taskQueueName } from "@copr/queue";
+import { queueEventsKey, taskJobSchema, taskQueueName } from "@copr/queue";
 import type { Store, Task } from "@copr/store";
 import type { AgentPool } from "../agents/agentPool.ts";
 import type { TaskLifecycle } from "../tasks/taskLifecycle.ts";
@@ -35,7 +35,8 @@ export class ArchDispatcher {
   readonly arch: string;
   readonly #deps: DispatchDeps;
   readonly #worker: Worker;
-  readonly #events: QueueEvents;
+  readonly #queueName: string;
+  #events: QueueEvents | undefined;
   readonly #token = randomUUID();
   #running = false;
   #again = false;
@@ -45,19 +46,27 @@ export class ArchDispatcher {
     this.arch = arch;
     this.#deps = deps;
     const name = taskQueueName(arch);
+    this.#queueName = name;
     // No processor: jobs are taken by hand when there is capacity.
     this.#worker = new Worker(name, null, { connection: deps.connection, prefix: deps.bullPrefix, autorun: false, lockDuration: 60_000 });
     this.#worker.on("error", (err) => deps.log.warn({ arch, err: err.message }, "task queue error"));
-    this.#events = new QueueEvents(name, { connection: deps.connection.duplicate(), prefix: deps.bullPrefix });
-    this.#events.on("error", (err) => deps.log.warn({ arch, err: err.message }, "task queue events error"));
-    this.#events.on("waiting", () => this.kick());
-    this.#events.on("delayed", () => undefined);
   }
 
   async start(): Promise<void> {
     // Jobs whose taker died (lock expired) go back to the queue.
     void this.#worker.startStalledCheckTimer().catch((err: unknown) => this.#deps.log.warn({ arch: this.arch, err: String(err) }, "stalled-job check failed"));
-    await this.#events.waitUntilReady();
+    // Follow the queue's events from the newest one there is now, by id: with
+    // BullMQ's default ("$", read anew at every blocking read) an event that
+    // lands between two reads, or before the first, is missed, and a job
+    // would wait for the next unrelated event.
+    const [newest] = await this.#deps.connection.xrevrange(queueEventsKey(this.#deps.bullPrefix, this.#queueName), "+", "-", "COUNT", 1);
+    if (this.#closed) return;
+    const events = new QueueEvents(this.#queueName, { connection: this.#deps.connection.duplicate(), prefix: this.#deps.bullPrefix, lastEventId: newest?.[0] ?? "0-0" });
+    this.#events = events;
+    events.on("error", (err) => this.#deps.log.warn({ arch: this.arch, err: err.message }, "task queue events error"));
+    events.on("waiting", () => this.kick());
+    await events.waitUntilReady();
+    // Jobs queued before `newest` are in the queue already: take them now.
     this.kick();
   }
 
@@ -180,6 +189,6 @@ export class ArchDispatcher {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([this.#events.close(), this.#worker.close()]);
+    await Promise.allSettled([this.#events?.close(), this.#worker.close()]);
   }
 }
