@@ -46,6 +46,8 @@ export class AgentWatch extends EventEmitter<AgentWatchEvents> {
       this.#log.warn({ agent: a.name, epoch: a.epoch, lastSeen: new Date(a.lastSeen).toISOString() }, "agent lost: no heartbeat");
       void this.#gone(a.name, `${a.name} stopped answering (no heartbeat for ${3 * a.heartbeatIntervalMs} ms)`);
     });
+    // Agents the console heard before these listeners were attached.
+    for (const a of agents.list()) void this.#check(a, "appeared");
   }
 
   async #check(agent: AgentInfo, why: string): Promise<void> {
