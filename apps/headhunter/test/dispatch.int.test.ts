@@ -91,6 +91,19 @@ describe("Headhunter dispatch", () => {
     expect((await f.store.readLog(id)).flatMap((e) => e.lines)).toEqual(["line 0", "line 1"]);
   });
 
+  it("closes without waiting for a repository job an agent has not answered", async () => {
+    await using f = await headhunterFixture();
+    const w = await f.worker("fedoraproject:copr-worker:repo", { holdCreaterepo: true });
+    const { tasks } = await f.submit(["fedora-40-x86_64"]);
+    const id = tasks[0]?.id ?? "";
+    await until(() => w.builds.length === 1, 20_000, "build call");
+    await w.report(id, 0, "running");
+    await w.report(id, 0, "succeeded");
+    await until(() => w.createrepoCalls === 1, 20_000, "the repository job to reach the agent");
+    // The call's own timeout is 15 minutes: close() must not wait for it (the test's limit would end first).
+    await f.hh.close();
+  });
+
   it("does not let a backlog of one arch delay another, and respects slots", async () => {
     await using f = await headhunterFixture();
     const w = await f.worker("fedoraproject:copr-worker:x86", { arches: ["x86_64"], slots: 1 });

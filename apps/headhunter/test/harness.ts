@@ -31,15 +31,27 @@ export class FakeWorker {
   #seq = 0;
   #token = "";
 
-  static async start(ns: BusNamespace, name: string, opts: { token: string; arches: string[]; slots: number; heartbeatMs?: number; epoch?: number }): Promise<FakeWorker> {
+  /** createrepo calls received; with `holdCreaterepo` they are never answered. */
+  createrepoCalls = 0;
+
+  static async start(ns: BusNamespace, name: string, opts: { token: string; arches: string[]; slots: number; heartbeatMs?: number; epoch?: number; holdCreaterepo?: boolean }): Promise<FakeWorker> {
     const w = new FakeWorker();
     w.#token = opts.token;
     w.bus = await BusConnection.open(busConfig(ns, "worker"), { logger: silentLogger });
     w.#signals = new Signals(w.bus);
     w.agent = await Agent.start(w.bus, {
       name, epoch: opts.epoch ?? 1, heartbeatIntervalMs: opts.heartbeatMs ?? 1000,
-      capabilities: { arches: opts.arches }, slots: () => ({ total: opts.slots, used: 0 }),
+      capabilities: { arches: opts.arches, createrepo: opts.holdCreaterepo === true }, slots: () => ({ total: opts.slots, used: 0 }),
     });
+    if (opts.holdCreaterepo === true) {
+      w.agent.method("createrepo", {
+        description: "takes the call and never answers", args: z.object({}).passthrough(),
+        handler: () => {
+          w.createrepoCalls++;
+          return new Promise<never>(() => undefined);
+        },
+      });
+    }
     w.agent.method(WORKER_METHODS.hello, { description: "token proof", args: helloArgsSchema, handler: ({ nonce }) => ({ proof: workerProof(opts.token, nonce) }) });
     w.agent.method(WORKER_METHODS.build, {
       description: "records the build", args: buildArgsSchema,
@@ -96,9 +108,9 @@ export async function headhunterFixture(options: { callTimeoutMs?: number } = {}
   const workers: FakeWorker[] = [];
   return {
     ns, store, queues, hh, dispatched,
-    async worker(name: string, opts: { arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number } = {}) {
+    async worker(name: string, opts: { arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number; holdCreaterepo?: boolean } = {}) {
       const token = opts.register === false ? "copr_w_not-registered-token-0000000000" : (await store.addWorker(name)).token;
-      const w = await FakeWorker.start(ns, name, { token, arches: opts.arches ?? ["x86_64"], slots: opts.slots ?? 2, heartbeatMs: opts.heartbeatMs });
+      const w = await FakeWorker.start(ns, name, { token, arches: opts.arches ?? ["x86_64"], slots: opts.slots ?? 2, heartbeatMs: opts.heartbeatMs, holdCreaterepo: opts.holdCreaterepo });
       workers.push(w);
       return w;
     },

@@ -47,7 +47,13 @@ export class RepoJobs {
     });
   }
 
+  /**
+   * Stops taking repository jobs without waiting for the ones in progress: a
+   * createrepo call may take minutes, and a closing Headhunter must not wait
+   * for it. Such a job keeps its place in the queue (its lock expires) and
+   * runs again later; regenerating a repository twice is harmless.
+   */
   async close(): Promise<void> {
-    await Promise.allSettled([this.#worker.close(), this.#queue.close()]);
+    await Promise.allSettled([this.#worker.close(true), this.#queue.close()]);
   }
 }
