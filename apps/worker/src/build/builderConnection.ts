@@ -6,7 +6,6 @@ export interface BuilderConnection {
   mkdirp(remoteDir: string): Promise<void>;
   upload(localPath: string, remotePath: string): Promise<void>;
   download(remotePath: string, localPath: string): Promise<void>;
-  listDir(remoteDir: string): Promise<{ name: string; isDirectory: boolean }[]>;
   exec(command: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
   run(command: string, options: { cwd?: string; pidFile: string; onOutput: (stream: "stdout" | "stderr", chunk: string) => void }): Promise<{ code: number | null; signal: string | null }>;
   cancel(pidFile: string, options?: { graceMs?: number }): Promise<unknown>;

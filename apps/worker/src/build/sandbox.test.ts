@@ -50,7 +50,7 @@ describe("probeHosts", () => {
   const host = (name: string): BuilderHost => ({ name, host: "127.0.0.1", port: 22, user: "b", privateKey: "k", hostKeyFingerprint: "SHA256:x", arches: ["x86_64"], slots: 1, workDir: "w" });
   const answering = (stdout: string): BuilderConnection => ({
     exec: () => Promise.resolve({ code: 0, stdout, stderr: "" }), close: () => undefined,
-    mkdirp: () => Promise.resolve(), upload: () => Promise.resolve(), download: () => Promise.resolve(), listDir: () => Promise.resolve([]),
+    mkdirp: () => Promise.resolve(), upload: () => Promise.resolve(), download: () => Promise.resolve(),
     run: () => Promise.resolve({ code: 0, signal: null }), cancel: () => Promise.resolve(),
   });
 
