@@ -28,6 +28,9 @@ export interface BareRheaOptions {
   vhost: string;
   consoleUser: Credentials;
   agentUser: Credentials;
+  /** Where the console sends requests and where the agent reads them (the agent's own queue, as our agents do). */
+  requestTarget: string;
+  requestSource: string;
   /**
    * How the agent addresses replies. "subject" (default): ONE sender on
    * /exchange/qmf.reply, routing key in the message subject. "per-address":
@@ -40,7 +43,6 @@ export interface BareRheaOptions {
   prefetch?: number;
 }
 
-const REQUEST_ADDRESS = "/exchange/qmf.request/bench-agent";
 const REPLY_EXCHANGE = "/exchange/qmf.reply";
 const OPEN_TIMEOUT_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -158,7 +160,7 @@ export async function bareRhea(opts: BareRheaOptions): Promise<Baseline> {
       return sender;
     };
     if (replyRouting === "subject") await openSender(agent, { target: { address: REPLY_EXCHANGE } }, "agent reply").then((s) => replySenders.set(REPLY_EXCHANGE, s));
-    const agentReceiver = await openReceiver(agent, { source: { address: REQUEST_ADDRESS }, credit_window: prefetch, autoaccept: true }, "agent");
+    const agentReceiver = await openReceiver(agent, { source: { address: opts.requestSource }, credit_window: prefetch, autoaccept: true }, "agent");
     agentReceiver.on("receiver_error", (ctx: EventContext) => failAll(new Error(`agent receiver error: ${describe(ctx)}`)));
     agentReceiver.on("message", (ctx: EventContext) => {
       const request = ctx.message;
@@ -191,7 +193,7 @@ export async function bareRhea(opts: BareRheaOptions): Promise<Baseline> {
       clearTimeout(p.timer);
       p.resolve();
     });
-    const requests = await openSender(consoleConn, { target: { address: REQUEST_ADDRESS } }, "console requests");
+    const requests = await openSender(consoleConn, { target: { address: opts.requestTarget } }, "console requests");
     requests.on("sender_error", (ctx: EventContext) => failAll(new Error(`console request sender error: ${describe(ctx)}`)));
 
     let seq = 0;

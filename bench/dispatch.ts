@@ -41,12 +41,12 @@ async function main(): Promise<void> {
   const [broker, redis, sshd] = await Promise.all([RabbitMqInstance.start(), RedisInstance.start(), SshdInstance.start()]);
   const closers: (() => Promise<unknown>)[] = [() => broker.close(), () => redis.close(), () => sshd.close()];
   try {
-    const bus = (user: "headhunter" | "worker") => parseBusConfig({
-      port: broker.amqpPort, vhost: "copr", username: user, password: broker.passwords[user], managementUrl: `http://127.0.0.1:${broker.managementPort}`,
+    const bus = (user: { username: string; password: string }) => parseBusConfig({
+      port: broker.amqpPort, vhost: "copr", ...user, managementUrl: `http://127.0.0.1:${broker.managementPort}`,
     });
     const web = await startWeb(loadWebConfig({ COPR_WEB_PORT: "0", COPR_REDIS_URL: redis.url, COPR_WEB_DATA_DIR: await mkdtemp(join(tmpdir(), "copr-bench-")) }));
     closers.unshift(() => web.close());
-    const hh = await startHeadhunter({ bus: bus("headhunter"), redisUrl: redis.url, redisPrefix: "copr:", webUrl: web.url, log: silentLogger, callTimeoutMs: 10_000, missedIntervals: 3 });
+    const hh = await startHeadhunter({ bus: bus({ username: "headhunter", password: broker.passwords.headhunter }), redisUrl: redis.url, redisPrefix: "copr:", webUrl: web.url, log: silentLogger, callTimeoutMs: 10_000, missedIntervals: 3 });
     closers.unshift(() => hh.close());
 
     const accepted = new Map<string, number>();
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       return c;
     };
     const worker = await startWorker({
-      bus: bus("worker"), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-bench-w-")), heartbeatMs: 2000,
+      bus: bus(await broker.agentAdmin().addAgent(name)), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-bench-w-")), heartbeatMs: 2000,
       hosts: [{ name: "b1", host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(), hostKeyFingerprint: sshd.hostKeyFingerprint, arches: ["x86_64"], slots: 2, workDir: sshd.workDir }],
       connect, log: silentLogger,
     });

@@ -12,11 +12,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RabbitMqInstance } from "../libs/testkit/src/rabbitmq.ts";
 import { z } from "zod";
-import { Agent, BusConnection, Console, parseBusConfig, silentLogger } from "../libs/bus/src/index.ts";
+import { Agent, BusConnection, Console, agentQueueName, parseBusConfig, silentLogger } from "../libs/bus/src/index.ts";
 import { bareRhea, xmlRpc, type Baseline } from "./baselines.ts";
 import { measure, round2, type Mode, type Row } from "./measure.ts";
 
 const MODES: readonly Mode[] = ["sequential", "inflight64"];
+/** The bare-rhea baseline's agent, with its own broker user and queue like ours. */
+const RHEA_AGENT = "bench:copr-worker:rhea";
 const DURATION_MS = 3000;
 /** Alternating rounds of rhea and bus per mode, and the length of each, ms. */
 const ROUNDS = 5;
@@ -56,14 +58,12 @@ async function rowsFor(name: Row["name"], open: () => Promise<Baseline>): Promis
 
 /** Our RPC layer: an Agent (worker user) serving `echo`, a Console (headhunter user) calling it. */
 async function openBusTransport(ctx: BenchContext): Promise<Baseline> {
-  const open = (user: "worker" | "headhunter") =>
-    BusConnection.open(
-      parseBusConfig({ port: ctx.broker.amqpPort, vhost: ctx.vhost, username: user, password: ctx.broker.passwords[user] }),
-      { logger: silentLogger },
-    );
-  const agentBus = await open("worker");
-  const consoleBus = await open("headhunter");
-  const agent = await Agent.start(agentBus, { name: "bench:copr-worker:echo", epoch: 1 });
+  const open = (user: { username: string; password: string }) =>
+    BusConnection.open(parseBusConfig({ port: ctx.broker.amqpPort, vhost: ctx.vhost, ...user }), { logger: silentLogger });
+  const name = "bench:copr-worker:echo";
+  const agentBus = await open(await ctx.broker.agentAdmin(ctx.vhost).addAgent(name));
+  const consoleBus = await open({ username: "headhunter", password: ctx.broker.passwords.headhunter });
+  const agent = await Agent.start(agentBus, { name, epoch: 1 });
   agent.method("echo", { description: "returns its argument", args: z.object({ n: z.number() }), handler: ({ n }) => n });
   const console = await Console.open(consoleBus, { trackAgents: false });
   let n = 0;
@@ -157,7 +157,9 @@ async function main(): Promise<void> {
       port: b.amqpPort,
       vhost,
       consoleUser: { username: "headhunter", password: b.passwords.headhunter },
-      agentUser: { username: "worker", password: b.passwords.worker },
+      agentUser: await b.agentAdmin(vhost).addAgent(RHEA_AGENT),
+      requestTarget: `/exchange/qmf.request/${RHEA_AGENT}`,
+      requestSource: `/amq/queue/${agentQueueName(RHEA_AGENT)}`,
     });
     try {
       const bus = await openBusTransport({ broker: b, vhost });

@@ -96,14 +96,16 @@ async function main(): Promise<void> {
   await mkdir(join(dir, "web"), { recursive: true });
   const webPort = await freePort();
   const webUrl = `http://127.0.0.1:${webPort}`;
-  const bus = (user: "headhunter" | "worker"): Record<string, string> => ({
-    COPR_BUS_PORT: String(broker.amqpPort), COPR_BUS_VHOST: "copr", COPR_BUS_USER: user, COPR_BUS_PASSWORD: broker.passwords[user],
+  const bus = (user: string, password: string): Record<string, string> => ({
+    COPR_BUS_PORT: String(broker.amqpPort), COPR_BUS_VHOST: "copr", COPR_BUS_USER: user, COPR_BUS_PASSWORD: password,
     COPR_BUS_MANAGEMENT_URL: `http://127.0.0.1:${broker.managementPort}`,
   });
   const webEnv = {
     COPR_WEB_PORT: String(webPort), COPR_REDIS_URL: redis.url, COPR_WEB_DATA_DIR: join(dir, "web"),
     // copr-web follows heartbeats for the builders page.
-    COPR_BUS_PORT: String(broker.amqpPort), COPR_BUS_VHOST: "copr", COPR_BUS_USER: "copr-web", COPR_BUS_PASSWORD: broker.passwords["copr-web"],
+    ...bus("copr-web", broker.passwords["copr-web"]),
+    // `copr worker add` creates each worker's own broker user.
+    COPR_BROKER_ADMIN_USER: "copr-admin", COPR_BROKER_ADMIN_PASSWORD: broker.passwords["copr-admin"],
   };
 
   let webReady: () => void = () => undefined;
@@ -130,7 +132,8 @@ async function main(): Promise<void> {
   say(`$ copr worker add ${workerName}`);
   const added = await copr(["worker", "add", workerName, "--json"], adminConfig, false);
   const workerToken = /"token":\s*"([^"]+)"/.exec(added.out)?.[1];
-  if (workerToken === undefined) throw new Error(`copr worker add failed: ${added.out}`);
+  const workerBrokerPassword = /"brokerPassword":\s*"([^"]+)"/.exec(added.out)?.[1];
+  if (workerToken === undefined || workerBrokerPassword === undefined) throw new Error(`copr worker add failed: ${added.out}`);
   await writeFile(join(dir, "builder.key"), sshd.privateKey, { mode: 0o600 });
   await writeFile(join(dir, "builders.json"), JSON.stringify({
     hosts: [{ name: "builder1", host: "127.0.0.1", port: sshd.port, user: sshd.user, key_file: join(dir, "builder.key"),
@@ -139,11 +142,11 @@ async function main(): Promise<void> {
 
   let ready: () => void = () => undefined;
   const workerReady = new Promise<void>((ok) => (ready = ok));
-  startApp("headhunter", "apps/headhunter/src/main.ts", { ...bus("headhunter"), COPR_REDIS_URL: redis.url, COPR_WEB_URL: webUrl }, (l) => {
+  startApp("headhunter", "apps/headhunter/src/main.ts", { ...bus("headhunter", broker.passwords.headhunter), COPR_REDIS_URL: redis.url, COPR_WEB_URL: webUrl }, (l) => {
     if (l.includes("token ok, ready") && l.includes(workerName)) ready();
   });
   startApp("worker", "apps/worker/src/main.ts", {
-    ...bus("worker"), COPR_WORKER_NAME: workerName, COPR_WORKER_TOKEN: workerToken, COPR_WORKER_WEB_URL: webUrl, COPR_WORKER_STATE_DIR: join(dir, "worker"),
+    ...bus(workerName, workerBrokerPassword), COPR_WORKER_NAME: workerName, COPR_WORKER_TOKEN: workerToken, COPR_WORKER_WEB_URL: webUrl, COPR_WORKER_STATE_DIR: join(dir, "worker"),
     COPR_WORKER_BUILDERS: join(dir, "builders.json"), COPR_WORKER_RESULTS_DIR: join(dir, "web", "results"), COPR_WORKER_HEARTBEAT_MS: "2000",
   });
   await workerReady;

@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject, onTestFailed } from "vitest";
-import { BusConnection, parseBusConfig, silentLogger, type BusConfig, type BusLogger } from "@copr/bus";
+import { BusConnection, parseBusConfig, silentLogger, type AgentCredentials, type BusConfig, type BusLogger } from "@copr/bus";
 import { isFinal } from "@copr/domain";
 import type { Task } from "@copr/store";
 import { busNamespace, redisNamespace, rpmbuild, SshdInstance, type BrokerUser, type BusNamespace, type SharedServices } from "@copr/testkit";
@@ -15,8 +15,9 @@ import { connectBuilder } from "../apps/worker/src/builder/connectBuilder.ts";
 import { startWorker, type Worker } from "../apps/worker/src/worker.ts";
 import type { SandboxLimits } from "../apps/worker/src/build/sandbox.ts";
 
-export function busConfig(ns: BusNamespace, user: BrokerUser): BusConfig {
-  const { username, password } = ns.credentials(user);
+/** Bus settings for a component's `user`, or for a worker with its own broker user (BusNamespace.agent). */
+export function busConfig(ns: BusNamespace, user: BrokerUser | AgentCredentials): BusConfig {
+  const { username, password } = typeof user === "string" ? ns.credentials(user) : user;
   return parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username, password, managementUrl: `http://127.0.0.1:${ns.managementPort}`, reconnectMaxDelayMs: 500 });
 }
 
@@ -58,7 +59,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
     async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number; limits?: SandboxLimits } = {}): Promise<Worker> {
       const { token } = await web.store.addWorker(name);
       const w = await startWorker({
-        bus: busConfig(ns, "worker"), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
+        bus: busConfig(ns, await ns.agent(name)), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
         hosts: [{
           name: `builder-${sshd.port}`, host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(),
           hostKeyFingerprint: options.hostKeyFingerprint ?? sshd.hostKeyFingerprint, arches: ["x86_64"], slots: options.slots ?? 2, workDir: sshd.workDir,
@@ -80,7 +81,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
         hosts: [{ name: `builder-${sshd.port}`, host: "127.0.0.1", port: sshd.port, user: sshd.user, key_file: join(dir, "key"),
           host_key_fingerprint: sshd.hostKeyFingerprint, arches: ["x86_64"], slots: 2, work_dir: sshd.workDir }],
       }));
-      const { username, password } = ns.credentials("worker");
+      const { username, password } = await ns.agent(name);
       const child = spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
         env: {
           PATH: process.env.PATH, HOME: process.env.HOME,

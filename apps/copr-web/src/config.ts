@@ -29,6 +29,10 @@ const schema = redisEnvSchema.extend({
   busUser: z.string().default("copr-web"),
   busPassword: z.string().min(1).optional(),
   domainPrefix: busEnvSchema.shape.domainPrefix,
+  /** RabbitMQ management API: `copr worker add` creates each worker's broker user there. */
+  busManagementUrl: z.url({ error: "must be the management API URL, e.g. http://127.0.0.1:15672" }).optional(),
+  brokerAdminUser: z.string().min(1).default("copr-admin"),
+  brokerAdminPassword: z.string().min(1).optional(),
 });
 
 export type WebConfig = Readonly<z.output<typeof schema>>;
@@ -50,5 +54,8 @@ export function loadWebConfig(env: Readonly<Record<string, string | undefined>> 
     busUser: { env: "COPR_BUS_USER", help: "broker user, default copr-web" },
     busPassword: { env: "COPR_BUS_PASSWORD", help: "broker password of copr-web; without it the builders page shows registrations only" },
     domainPrefix: busEnvSettings.domainPrefix,
+    busManagementUrl: { env: "COPR_BUS_MANAGEMENT_URL", help: "RabbitMQ management API URL; with COPR_BROKER_ADMIN_PASSWORD, `copr worker add` creates the worker's broker user" },
+    brokerAdminUser: { env: "COPR_BROKER_ADMIN_USER", help: "broker administrator that creates workers' broker users, default copr-admin" },
+    brokerAdminPassword: { env: "COPR_BROKER_ADMIN_PASSWORD", help: "that administrator's password; without it `copr worker add` is refused" },
   }, env);
 }

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { TaskQueues } from "@copr/queue";
 import { Store } from "@copr/store";
-import { BusConnection, Console, defaultLogger, parseBusConfig } from "@copr/bus";
+import { BusConnection, Console, RabbitMq3Admin, defaultLogger, parseBusConfig } from "@copr/bus";
 import type { WebConfig } from "./config.ts";
 import { createWebServer } from "./http/server.ts";
 import { rememberLostAgents } from "./builders/buildersList.ts";
@@ -33,11 +33,16 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
     bus = await BusConnection.open(parseBusConfig({
       host: config.busHost, port: config.busPort, vhost: config.busVhost, username: config.busUser, password: config.busPassword, domainPrefix: config.domainPrefix,
     }), { logger: defaultLogger("copr-web") });
-    console = await Console.open(bus);
+    // Only a heartbeat a worker sent as its own broker user counts on the builders page.
+    console = await Console.open(bus, { agentIdentity: "broker-user" });
     rememberLostAgents(console.agents);
     void console.locate(1000).catch(() => undefined);
   }
-  const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "", agents: console?.agents };
+  const brokerAdmin = config.brokerAdminPassword === undefined || config.busManagementUrl === undefined ? undefined : new RabbitMq3Admin({
+    managementUrl: config.busManagementUrl, username: config.brokerAdminUser, password: config.brokerAdminPassword,
+    vhost: config.busVhost, domainPrefix: config.domainPrefix,
+  });
+  const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "", agents: console?.agents, brokerAdmin };
   const server = createWebServer(deps);
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);

@@ -21,7 +21,7 @@ describe("builders", () => {
     try {
       await web.store.addWorker("fedoraproject:copr-worker:w1");
       await web.store.addWorker("fedoraproject:copr-worker:w2");
-      const { username, password } = ns.credentials("worker");
+      const { username, password } = await ns.agent("fedoraproject:copr-worker:w1");
       const bus = await BusConnection.open(parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username, password }), { logger: silentLogger });
       const agent = await Agent.start(bus, {
         name: "fedoraproject:copr-worker:w1", epoch: 4, heartbeatIntervalMs: 1000,

@@ -4,8 +4,9 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
-import { freePort, rpmbuild } from "@copr/testkit";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { BusConnection, parseBusConfig, silentLogger } from "@copr/bus";
+import { ManagementClient, busNamespace, freePort, rpmbuild } from "@copr/testkit";
 import { helloSpec, webFixture } from "./fixtures.ts";
 
 type Fixture = Awaited<ReturnType<typeof webFixture>>;
@@ -280,29 +281,57 @@ describe("copr CLI", () => {
     }
   });
 
-  it("worker add needs an admin and prints the new worker's token", async () => {
-    await using f = await webFixture();
+  it("worker add needs an admin, creates the worker's own broker user, and prints its token and broker password", async () => {
+    const services = inject("services");
+    await using ns = await busNamespace(services);
+    // Names of this test only: worker add sets a new broker password, and broker users are shared by every vhost.
+    const w1 = `cli-${ns.vhost}:copr-worker:w1`;
+    const w2 = `cli-${ns.vhost}:copr-worker:w2`;
+    await using f = await webFixture({
+      COPR_BUS_PORT: String(ns.amqpPort), COPR_BUS_VHOST: ns.vhost, COPR_BUS_MANAGEMENT_URL: `http://127.0.0.1:${ns.managementPort}`,
+      COPR_BROKER_ADMIN_PASSWORD: services.passwords["copr-admin"],
+    });
     const [alice, root] = await Promise.all([
-      run(["worker", "add", "fedoraproject:copr-worker:w1", "--config", await configFile(f.web.url, f.aliceToken)]),
-      run(["worker", "add", "fedoraproject:copr-worker:w2", "--config", await configFile(f.web.url, f.rootToken)]),
+      run(["worker", "add", w1, "--config", await configFile(f.web.url, f.aliceToken)]),
+      run(["worker", "add", w2, "--config", await configFile(f.web.url, f.rootToken)]),
     ]);
     expect(alice.code).toBe(1);
     expect(alice.stderr).toMatch(/FORBIDDEN: alice is not an admin/);
     expect(root.code).toBe(0);
-    expect(root.stdout).toMatch(/^copr_w_\S+$/m);
-    expect((await f.web.store.listWorkers()).map((w) => w.name)).toEqual(["fedoraproject:copr-worker:w2"]);
+    expect(root.stdout).toMatch(/token \(COPR_WORKER_TOKEN\): +copr_w_\S+$/m);
+    expect(root.stdout).toContain(`broker user (COPR_BUS_USER):            ${w2}`);
+    const brokerPassword = /broker password \(COPR_BUS_PASSWORD\): +(\S+)$/m.exec(root.stdout)?.[1] ?? "";
+    expect((await f.web.store.listWorkers()).map((w) => w.name)).toEqual([w2]);
+    // The printed password logs in, as that worker only.
+    const bus = await BusConnection.open(parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username: w2, password: brokerPassword }), { logger: silentLogger });
+    await bus.close();
+    const management = new ManagementClient({ port: ns.managementPort, username: "copr-admin", password: services.passwords["copr-admin"] });
+    expect((await management.request("GET", `/api/users/${encodeURIComponent(w1)}`)).status).toBe(404);
 
     const rootConfig = await configFile(f.web.url, f.rootToken);
     const [badName, drained] = await Promise.all([
       run(["worker", "add", "no-colons", "--config", rootConfig]),
-      run(["worker", "drain", "fedoraproject:copr-worker:w2", "--config", rootConfig]),
+      run(["worker", "drain", w2, "--config", rootConfig]),
     ]);
     // zod's input error, shown as its message.
     expect([badName.code, badName.stderr]).toEqual([1, "copr: BAD_REQUEST: name: worker name: vendor:product:instance\n"]);
     expect(drained.code).toBe(0);
     const listed = await run(["worker", "list", "--json", "--config", rootConfig]);
-    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: "fedoraproject:copr-worker:w2", drain: true }]);
-    expect((await run(["worker", "remove", "fedoraproject:copr-worker:w2", "--config", rootConfig])).code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: w2, drain: true }]);
+    // Adding a registered name again is refused and leaves its broker password alone.
+    expect((await run(["worker", "add", w2, "--config", rootConfig])).code).toBe(1);
+    const again = await BusConnection.open(parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username: w2, password: brokerPassword }), { logger: silentLogger });
+    await again.close();
+    expect((await run(["worker", "remove", w2, "--config", rootConfig])).code).toBe(0);
+    expect(await f.web.store.listWorkers()).toEqual([]);
+    expect((await management.request("GET", `/api/users/${encodeURIComponent(w2)}`)).status).toBe(404);
+  });
+
+  it("refuses worker add when copr-web may not create broker users, and registers nothing", async () => {
+    await using f = await webFixture();
+    const res = await run(["worker", "add", "fedoraproject:copr-worker:nobroker", "--config", await configFile(f.web.url, f.rootToken)]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/set COPR_BUS_MANAGEMENT_URL and COPR_BROKER_ADMIN_PASSWORD/);
     expect(await f.web.store.listWorkers()).toEqual([]);
   });
 

@@ -46,7 +46,8 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const pool = new AgentPool();
   const topics = new CoprTopics(signals, store, log);
   const lifecycle = new TaskLifecycle({ store, queues, pool, topics, log });
-  const console = await Console.open(bus, { missedIntervals: o.missedIntervals });
+  // Each worker has its own broker user named like it: a heartbeat or reply sent as anyone else is not that worker's.
+  const console = await Console.open(bus, { missedIntervals: o.missedIntervals, agentIdentity: "broker-user" });
   const repoJobs = new RepoJobs({ connection, bullPrefix, console, pool, signals, log });
   lifecycle.onSucceeded = (task) => repoJobs.enqueue({ owner: task.owner, project: task.project, chroot: task.chroot });
 

@@ -52,14 +52,10 @@ describe("Headhunter dispatch", () => {
     await liar.kill();
   });
 
-  it("ignores status and log signals sent in another worker's name (they lack that worker's token proof)", async () => {
+  it("ignores status and log signals sent in another worker's name (another broker user, no token proof)", async () => {
     await using f = await headhunterFixture();
     const w1 = await f.worker("fedoraproject:copr-worker:w1");
-    const { tasks } = await f.submit(["fedora-40-x86_64"]);
-    const id = tasks[0]?.id ?? "";
-    await until(() => w1.builds.length === 1, 20_000, "build call");
-    await w1.report(id, 0, "running");
-    await until(async () => (await f.store.getTask(id))?.state === "running", 10_000, "running");
+    const id = await f.runOn(w1);
     // w2 is registered too, with its own token: it can only sign as itself.
     const w2 = await f.worker("fedoraproject:copr-worker:w2", { arches: ["aarch64"] });
     await w2.report(id, 0, "failed", "forged", w1.agent.name);
@@ -71,6 +67,22 @@ describe("Headhunter dispatch", () => {
     expect((await f.store.getTask(id))?.state).toBe("running");
     await w1.report(id, 0, "succeeded");
     await until(async () => (await f.store.getTask(id))?.state === "succeeded", 10_000, "succeeded");
+  });
+
+  it("believes no heartbeat a worker sends in another worker's name, so a forged restart requeues nothing", async () => {
+    await using f = await headhunterFixture();
+    const w1 = await f.worker("fedoraproject:copr-worker:w1");
+    const id = await f.runOn(w1);
+    const w2 = await f.worker("fedoraproject:copr-worker:w2", { arches: ["aarch64"] });
+    const impostors: string[] = [];
+    f.hh.console.agents.on("impostor", (r) => impostors.push(`${r.claimed} from ${r.sender ?? "-"}`));
+    await w2.forgeHeartbeat(w1.agent.name, 99);
+    await until(() => impostors.length === 1, 10_000, "the forgery to be dropped");
+    expect(impostors).toEqual([`${w1.agent.name} from ${w2.agent.name}`]);
+    expect(f.hh.console.agents.get(w1.agent.name)?.epoch).toBe(1);
+    const task = await f.store.getTask(id);
+    expect([task?.state, task?.attempt, task?.agent]).toEqual(["running", 0, w1.agent.name]);
+    expect(w1.builds).toHaveLength(1);
   });
 
   it("takes a task's log only from the worker running that attempt, and never past the lines it sent", async () => {

@@ -1,17 +1,18 @@
 import { inject } from "vitest";
 import { Redis } from "ioredis";
 import { z } from "zod";
-import { Agent, BusConnection, Signals, parseBusConfig, silentLogger, workerBuildDomain } from "@copr/bus";
+import { Agent, BusConnection, HEARTBEAT_TOPIC, OPCODES, Signals, jsonMessage, parseBusConfig, silentLogger, workerBuildDomain, type AgentCredentials } from "@copr/bus";
 import { WORKER_METHODS, buildArgsSchema, cancelArgsSchema, helloArgsSchema, logProofText, proofFromHash, statusProofText, tokenKey, workerProof, type BuildArgs } from "@copr/domain";
 import { TaskQueues } from "@copr/queue";
 import { Store } from "@copr/store";
-import { busNamespace, redisNamespace, type BrokerUser, type BusNamespace } from "@copr/testkit";
+import { busNamespace, redisNamespace, until, type BrokerUser, type BusNamespace } from "@copr/testkit";
 import { startHeadhunter, type Headhunter } from "../src/headhunter.ts";
 
 const srpm = { name: "hello", epoch: null, version: "1.0", release: "1", sha256: "ab".repeat(32), size: 1, file: "x.src.rpm" };
 
-export function busConfig(ns: BusNamespace, user: BrokerUser) {
-  const { username, password } = ns.credentials(user);
+/** Bus settings for a component's `user`, or for an agent with its own broker user (BusNamespace.agent). */
+export function busConfig(ns: BusNamespace, user: BrokerUser | AgentCredentials) {
+  const { username, password } = typeof user === "string" ? ns.credentials(user) : user;
   return parseBusConfig({
     port: ns.amqpPort, vhost: ns.vhost, username, password,
     managementUrl: `http://127.0.0.1:${ns.managementPort}`, reconnectMaxDelayMs: 500,
@@ -37,7 +38,7 @@ export class FakeWorker {
   static async start(ns: BusNamespace, name: string, opts: { token: string; arches: string[]; slots: number; heartbeatMs?: number; epoch?: number; holdCreaterepo?: boolean }): Promise<FakeWorker> {
     const w = new FakeWorker();
     w.#token = opts.token;
-    w.bus = await BusConnection.open(busConfig(ns, "worker"), { logger: silentLogger });
+    w.bus = await BusConnection.open(busConfig(ns, await ns.agent(name)), { logger: silentLogger });
     w.#signals = new Signals(w.bus);
     w.agent = await Agent.start(w.bus, {
       name, epoch: opts.epoch ?? 1, heartbeatIntervalMs: opts.heartbeatMs ?? 1000,
@@ -85,6 +86,19 @@ export class FakeWorker {
     await this.#signals.publish(workerBuildDomain, "log", { primary_uid: taskId, ...batch, proof: proofFromHash(tokenKey(this.#token), logProofText(batch)) });
   }
 
+  /**
+   * Heartbeats on this worker's own key (the only one its broker user may
+   * use) but names agent `as`, with `epoch`: a forged "that worker restarted".
+   */
+  async forgeHeartbeat(as: string, epoch: number): Promise<void> {
+    const rk = `${HEARTBEAT_TOPIC}.${this.agent.name.split(":").join(".")}`;
+    const body = { _values: { _timestamp: Date.now(), _heartbeat_interval: 1000, _epoch: epoch, capabilities: { arches: ["x86_64"] }, slots: { total: 9, used: 0 } } };
+    await this.bus.sender(this.bus.profile.signalTarget(rk)).send(jsonMessage(body, {
+      user_id: this.bus.userId,
+      application_properties: { "x-amqp-0-10.app-id": "qmf2", "qmf.opcode": OPCODES.heartbeat, "qmf.agent": as },
+    }));
+  }
+
   /** Stops heartbeating and answering, as a killed process would. */
   async kill(): Promise<void> {
     this.agent.close();
@@ -119,6 +133,15 @@ export async function headhunterFixture(options: { callTimeoutMs?: number } = {}
       const { build, tasks } = await store.createBuild({ owner: "alice", project: "hello", submittedBy: "alice", srpm, chroots: chroots.map((chroot) => ({ chroot })) });
       for (const t of tasks) await queues.enqueue(t.arch, { taskId: t.id, attempt: 0 });
       return { build, tasks };
+    },
+    /** Submits one fedora-40-x86_64 task, waits until `w` got it and Headhunter has it running there; returns its id. */
+    async runOn(w: FakeWorker): Promise<string> {
+      const { tasks } = await this.submit(["fedora-40-x86_64"]);
+      const id = tasks[0]?.id ?? "";
+      await until(() => w.builds.some((b) => b.task_id === id), 20_000, "build call");
+      await w.report(id, 0, "running");
+      await until(async () => (await store.getTask(id))?.state === "running", 10_000, "running");
+      return id;
     },
     async [Symbol.asyncDispose]() {
       for (const w of workers) await w.kill().catch(() => undefined);

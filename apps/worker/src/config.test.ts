@@ -18,10 +18,17 @@ describe("worker configuration", () => {
 
   it("applies defaults, parses lists and numbers, and freezes the result", () => {
     const c = loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_TOKEN: "copr_w_x", COPR_BUS_PORT: "5673", COPR_WORKER_NAME: "acme:copr-worker:w7" });
-    expect(c.busUser).toBe("worker");
+    // Each worker logs in to the broker as itself.
+    expect(c.busUser).toBe("acme:copr-worker:w7");
+    expect(c.dispatchers).toEqual(["headhunter"]);
     expect(c.busPort).toBe(5673);
     expect(c.name).toBe("acme:copr-worker:w7");
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("refuses a broker user that is not the worker's own", () => {
+    expect(() => loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_TOKEN: "copr_w_x", COPR_WORKER_NAME: "acme:copr-worker:w7", COPR_BUS_USER: "worker" }))
+      .toThrow(/COPR_BUS_USER: must be the worker's name acme:copr-worker:w7/);
   });
 
   it("refuses an agent name that is not vendor:product:instance", () => {

@@ -1,11 +1,12 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { busEnvSchema, busEnvSettings, loadEnvConfig } from "@copr/config";
+import { ConfigError, busEnvSchema, busEnvSettings, loadEnvConfig } from "@copr/config";
 
 const defaultName = `fedoraproject:copr-worker:${hostname().replace(/[^A-Za-z0-9_-]/g, "-")}`;
 
 const schema = busEnvSchema.extend({
-  busUser: z.string().default("worker"),
+  /** Each worker has its own broker user, named like the worker (`copr worker add` creates it). */
+  busUser: z.string().optional(),
   /** Agent name vendor:product:instance. */
   name: z.string().regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/, "must be vendor:product:instance (letters, digits, _ and -)").default(defaultName),
   /** Token from `copr worker add NAME`; proves this worker to Headhunter and copr-web. */
@@ -20,15 +21,17 @@ const schema = busEnvSchema.extend({
   webUrl: z.url({ error: "must be an http(s) URL such as http://copr.example.org:8080" }).transform((u) => u.replace(/\/+$/, "")).default("http://127.0.0.1:8080"),
   /** Results root of copr-web on this host: when set, this worker also regenerates repositories. */
   resultsDir: z.string().optional(),
+  /** Broker users allowed to start and cancel builds here. */
+  dispatchers: z.string().default("headhunter").transform((s) => s.split(",").map((u) => u.trim()).filter((u) => u !== "")),
 });
 
-export type WorkerConfig = Readonly<z.output<typeof schema>>;
+export type WorkerConfig = Readonly<Omit<z.output<typeof schema>, "busUser"> & { busUser: string }>;
 
 /** Reads the worker's settings from the environment once. */
 export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>> = process.env): WorkerConfig {
-  return loadEnvConfig("copr-worker", schema, {
+  const config = loadEnvConfig("copr-worker", schema, {
     ...busEnvSettings,
-    busUser: { env: "COPR_BUS_USER", help: "broker user, default worker" },
+    busUser: { env: "COPR_BUS_USER", help: "broker user: the worker's own, named like it (the default)" },
     name: { env: "COPR_WORKER_NAME", help: `agent name, default ${defaultName}` },
     token: { env: "COPR_WORKER_TOKEN", help: "the token `copr worker add NAME` printed" },
     stateDir: { env: "COPR_WORKER_STATE_DIR", help: "state directory, default /var/lib/copr-worker" },
@@ -36,5 +39,12 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     buildersFile: { env: "COPR_WORKER_BUILDERS", help: "JSON file with the builder hosts (host, port, user, key_file, host_key_fingerprint, arches, slots)" },
     webUrl: { env: "COPR_WORKER_WEB_URL", help: "copr-web's URL as this worker reaches it (the same as Headhunter's COPR_WEB_URL), default http://127.0.0.1:8080" },
     resultsDir: { env: "COPR_WORKER_RESULTS_DIR", help: "copr-web's results directory, if this worker runs createrepo_c for it" },
+    dispatchers: { env: "COPR_WORKER_DISPATCHERS", help: "comma-separated broker users that may start and cancel builds, default headhunter" },
   }, env);
+  if (config.busUser !== undefined && config.busUser !== config.name) {
+    throw new ConfigError("copr-worker", [
+      `COPR_BUS_USER: must be the worker's name ${config.name}: each worker has its own broker user, named like it, that \`copr worker add NAME\` created (leave COPR_BUS_USER unset)`,
+    ]);
+  }
+  return Object.freeze({ ...config, busUser: config.name });
 }

@@ -1,4 +1,4 @@
-import { Agent, BusConnection, Signals, type BusConfig, type BusLogger } from "@copr/bus";
+import { Agent, BusConnection, BusError, Signals, type BusConfig, type BusLogger } from "@copr/bus";
 import { nextEpoch } from "./agent/epoch.ts";
 import { registerMethods } from "./agent/methods.ts";
 import { RepoMethods } from "./agent/repoMethods.ts";
@@ -14,6 +14,8 @@ export interface WorkerOptions {
   webUrl: string;
   stateDir: string;
   heartbeatMs: number;
+  /** Broker users allowed to call build, cancel and createrepo. Default ["headhunter"]. */
+  dispatchers?: readonly string[];
   hosts: BuilderHost[];
   connect: Connect;
   /** copr-web's results root, when this worker also regenerates repositories */
@@ -35,14 +37,24 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const runner = new BuildRunner({ hosts: o.hosts, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, webUrl: o.webUrl, log: o.log });
   const repo = o.resultsDir === undefined ? undefined : new RepoMethods(o.resultsDir);
   const epoch = await nextEpoch(o.stateDir);
-  const agent = await Agent.start(bus, {
-    name: o.name,
-    epoch,
-    heartbeatIntervalMs: o.heartbeatMs,
-    capabilities: { arches: runner.arches, createrepo: repo !== undefined, hosts: o.hosts.map((h) => h.name) },
-    slots: () => runner.slots,
-  });
-  registerMethods(agent, { token: o.token, startedAt: Date.now(), runner, repo });
+  let agent: Agent;
+  try {
+    agent = await Agent.start(bus, {
+      name: o.name,
+      epoch,
+      heartbeatIntervalMs: o.heartbeatMs,
+      capabilities: { arches: runner.arches, createrepo: repo !== undefined, hosts: o.hosts.map((h) => h.name) },
+      slots: () => runner.slots,
+    });
+  } catch (error) {
+    await bus.close();
+    if (error instanceof BusError && (error.code === "NOT_FOUND" || error.code === "UNAUTHORIZED")) {
+      throw new BusError(error.code, `the broker has no request queue for ${o.name} that broker user ${o.bus.username} may read: ` +
+        `register the worker with \`copr worker add ${o.name}\` and run it with the broker user and password that command printed (${error.message})`, { cause: error });
+    }
+    throw error;
+  }
+  registerMethods(agent, { token: o.token, dispatchers: o.dispatchers ?? ["headhunter"], startedAt: Date.now(), runner, repo });
   o.log.info({ agent: o.name, epoch, arches: runner.arches, slots: runner.slots.total, createrepo: repo !== undefined }, "worker agent ready");
   let closing: Promise<void> | undefined;
   return {

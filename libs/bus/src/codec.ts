@@ -50,3 +50,14 @@ export type Headers = Record<string, HeaderValue>;
 export function applicationProperties(message: Message): Record<string, unknown> {
   return (message.application_properties as Record<string, unknown> | undefined) ?? {};
 }
+
+/**
+ * The broker user a message was published by. The broker checks `user_id`
+ * against the login of the connection that sent it (RabbitMQ's validated
+ * user-id), so a message that carries one cannot lie about its sender.
+ */
+export function userIdOf(message: Message): string | undefined {
+  const id: unknown = message.user_id;
+  if (Buffer.isBuffer(id)) return id.toString("utf8");
+  return typeof id === "string" ? id : undefined;
+}

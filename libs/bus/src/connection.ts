@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
-import rhea, { type Connection, type ConnectionOptions, type Container, type EventContext } from "rhea";
+import rhea, { type Connection, type ConnectionOptions, type Container, type EventContext, type Message } from "rhea";
 import type { Socket } from "node:net";
 import type { BusConfig } from "./config.ts";
 import { BusError } from "./errors.ts";
@@ -34,6 +34,11 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
   readonly profile: BrokerProfile;
   readonly containerId: string;
   readonly log: BusLogger;
+  /**
+   * This connection's broker user as a message `user_id`: the broker refuses
+   * a message whose user_id is not the login, so receivers can trust it.
+   */
+  readonly userId: Message["user_id"];
   readonly #container: Container;
   readonly #connection: Connection;
   readonly #senders = new Map<string, ManagedSender>();
@@ -47,6 +52,8 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
     this.config = config;
     this.log = options.logger ?? defaultLogger("bus");
     this.containerId = config.containerId ?? `${config.username}-${randomUUID()}`;
+    // AMQP's user-id is binary; rhea's typings say string, its encoder wants bytes.
+    this.userId = Buffer.from(config.username, "utf8") as unknown as string;
     this.profile = options.profile ?? rabbitMq3Profile(config);
     this.#container = rhea.create_container({ id: this.containerId });
     const connectOptions: ConnectionOptions & { tcp_no_delay: boolean } = {

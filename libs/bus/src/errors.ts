@@ -23,6 +23,8 @@ export const BUS_ERROR_CODES = {
   METHOD_NOT_FOUND: "METHOD_NOT_FOUND",
   /** The method's arguments failed the agent's schema. */
   INVALID_ARGUMENTS: "INVALID_ARGUMENTS",
+  /** The caller's broker user may not call this method (MethodSpec.callers). */
+  FORBIDDEN: "FORBIDDEN",
   /** The method ran and failed; the agent's error_text says why. */
   METHOD_FAILED: "METHOD_FAILED",
   /** The broker management API failed (durable subscriptions on RabbitMQ 3.x). */
@@ -45,6 +47,7 @@ export const BUS_ERROR_RETRYABLE: Readonly<Record<BusErrorCode, boolean>> = {
   INVALID_NAME: false,
   METHOD_NOT_FOUND: false,
   INVALID_ARGUMENTS: false,
+  FORBIDDEN: false,
   METHOD_FAILED: false,
   MANAGEMENT_FAILED: true,
   INVALID_CONFIG: false,

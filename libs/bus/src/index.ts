@@ -17,3 +17,7 @@ export { AgentMethodError, RemoteMethodError } from "./rpc/agentError.ts";
 export { Console, type CallOptions, type ConsoleOptions } from "./rpc/console.ts";
 export { AgentRegistry, type AgentInfo, type AgentRegistryEvents } from "./rpc/registry.ts";
 export { OPCODES, HEARTBEAT_TOPIC, LOCATE_TOPIC } from "./rpc/envelope.ts";
+export { type BrokerAdmin, type AgentCredentials } from "./profile/profile.ts";
+export { RabbitMq3Admin, type RabbitMq3AdminOptions } from "./profile/rabbitmq3Admin.ts";
+export { agentQueueName } from "./profile/rabbitmq3.ts";
+export { userIdOf } from "./codec.ts";

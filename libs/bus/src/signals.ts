@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Message } from "rhea";
 import type { SignalDomain } from "./catalog.ts";
-import { applicationProperties, decodeJson, jsonMessage, routingKeyOf, type HeaderValue, type Headers } from "./codec.ts";
+import { applicationProperties, decodeJson, jsonMessage, routingKeyOf, userIdOf, type HeaderValue, type Headers } from "./codec.ts";
 import type { BusConnection } from "./connection.ts";
 import { BusError } from "./errors.ts";
 import { assertDomain, assertWord } from "./names.ts";
@@ -14,6 +14,8 @@ export interface SignalMeta {
   routingKey: string;
   signal: string;
   headers: Record<string, unknown>;
+  /** The publisher's broker user, validated by the broker (undefined when the message carried none). */
+  userId: string | undefined;
 }
 
 export type SignalHandlers<S extends Record<string, z.ZodType>> = {
@@ -81,7 +83,7 @@ export class Signals {
       if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") props[field] = v;
     }
     Object.assign(props, headers);
-    const message = jsonMessage(parsed.data, { subject: routingKey, durable: true, application_properties: props });
+    const message = jsonMessage(parsed.data, { subject: routingKey, durable: true, user_id: this.#bus.userId, application_properties: props });
     await this.#bus.sender(this.#bus.profile.signalTarget(routingKey)).send(message);
   }
 
@@ -127,7 +129,7 @@ export class Signals {
       const sentAt = message.creation_time instanceof Date ? message.creation_time : undefined;
       await handler(parsed.data as z.output<S[keyof S]>, {
         messageId: typeof message.message_id === "string" ? message.message_id : undefined,
-        sentAt, routingKey, signal, headers,
+        sentAt, routingKey, signal, headers, userId: userIdOf(message),
       });
       return "accept";
     };

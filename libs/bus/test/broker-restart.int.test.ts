@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe("broker killed and restarted in the middle of traffic", () => {
   it("loses no durable signal and leaves no call hanging", async () => {
-    await using worker = await openBus(ns(), "worker");
+    await using worker = await openBus(ns(), await broker.agentAdmin(vhost).addAgent("fedoraproject:copr-worker:f1"));
     await using hh = await openBus(ns(), "headhunter");
 
     // Durable subscriber: Headhunter's status queue.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Agent, Console, type AgentInfo } from "@copr/bus";
+import { Agent, Console, type AgentInfo, type BusConnection } from "@copr/bus";
 import { namespace, openBus, until } from "./fixtures.ts";
 
 const NAME = "fedoraproject:copr-worker:w1";
@@ -19,7 +19,7 @@ describe("agent heartbeats and discovery", () => {
     });
 
     const interval = 300;
-    const bus1 = await openBus(ns, "worker");
+    const bus1 = await openBus(ns, await ns.agent(NAME));
     const first = await Agent.start(bus1, {
       name: NAME, epoch: 1, heartbeatIntervalMs: interval,
       capabilities: { arches: ["x86_64"] }, slots: () => ({ total: 4, used: 1 }),
@@ -33,7 +33,7 @@ describe("agent heartbeats and discovery", () => {
     // The process "restarts": same name, next boot count.
     first.close();
     await bus1.close();
-    const bus2 = await openBus(ns, "worker");
+    const bus2 = await openBus(ns, await ns.agent(NAME));
     const second = await Agent.start(bus2, { name: NAME, epoch: 2, heartbeatIntervalMs: interval });
     await until(() => events.includes("restarted:1->2"), 10_000, "restart seen");
 
@@ -50,10 +50,9 @@ describe("agent heartbeats and discovery", () => {
 
   it("finds agents that were already running with an agent-locate broadcast", async () => {
     await using ns = await namespace();
-    await using w = await openBus(ns, "worker");
-    const agents = await Promise.all(
-      ["a1", "a2", "a3"].map((i) => Agent.start(w, { name: `fedoraproject:copr-worker:${i}`, epoch: 5, heartbeatIntervalMs: 60_000 })),
-    );
+    const names = ["a1", "a2", "a3"].map((i) => `fedoraproject:copr-worker:${i}`);
+    const buses = await Promise.all(names.map(async (name) => openBus(ns, await ns.agent(name))));
+    const agents = await Promise.all(names.map((name, i) => Agent.start(buses[i] as BusConnection, { name, epoch: 5, heartbeatIntervalMs: 60_000 })));
     await using hh = await openBus(ns, "headhunter");
     // Heartbeats come once a minute here: only the locate answers can tell the console.
     const console = await Console.open(hh);
@@ -68,5 +67,6 @@ describe("agent heartbeats and discovery", () => {
     expect(console.agents.get("fedoraproject:copr-worker:a2")?.epoch).toBe(5);
     console.close();
     for (const a of agents) a.close();
+    for (const b of buses) await b.close();
   });
 });

@@ -7,7 +7,7 @@ const AGENT = "fedoraproject:copr-worker:w1";
 
 async function rpcPair(agentName = AGENT) {
   const ns = await namespace();
-  const agentBus = await openBus(ns, "worker");
+  const agentBus = await openBus(ns, await ns.agent(agentName));
   const consoleBus = await openBus(ns, "headhunter");
   let runs = 0;
   // The "held" method answers only once the test opens this gate.

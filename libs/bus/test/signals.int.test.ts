@@ -19,7 +19,7 @@ const status = (seq: number, extra: Partial<Status> = {}) => ({
 describe("signals", () => {
   it("delivers published signals with headers, and filters on application properties", async () => {
     await using ns = await namespace();
-    await using worker = await openBus(ns, "worker");
+    await using worker = await openBus(ns, await ns.agent("fedoraproject:copr-worker:w1"));
     await using hh = await openBus(ns, "headhunter");
     const all: number[] = [];
     const onlyT2: number[] = [];
@@ -48,7 +48,7 @@ describe("signals", () => {
 
   it("refuses a publish outside the component's domain with a typed error, and keeps working", async () => {
     await using ns = await namespace();
-    await using worker = await openBus(ns, "worker");
+    await using worker = await openBus(ns, await ns.agent("fedoraproject:copr-worker:w1"));
     const pub = new Signals(worker);
     const err = await pub
       .publish(headhunterDomain, "dispatched", { primary_uid: "t", task_id: "t", agent: "a:b:c", attempt: 0 })
@@ -62,14 +62,14 @@ describe("signals", () => {
 
   it("refuses a payload that does not match the catalog before sending", async () => {
     await using ns = await namespace();
-    await using worker = await openBus(ns, "worker");
+    await using worker = await openBus(ns, await ns.agent("fedoraproject:copr-worker:w1"));
     const bad = { ...status(1), state: "exploded" } as unknown as Status;
     await expect(new Signals(worker).publish(workerBuildDomain, "status", bad)).rejects.toMatchObject({ code: "INVALID_MESSAGE" });
   });
 
   it("rejects malformed and schema-invalid messages and keeps consuming", async () => {
     await using ns = await namespace();
-    await using worker = await openBus(ns, "worker");
+    await using worker = await openBus(ns, await ns.agent("fedoraproject:copr-worker:w1"));
     await using hh = await openBus(ns, "headhunter");
     const got: number[] = [];
     const invalid: string[] = [];
@@ -91,7 +91,7 @@ describe("signals", () => {
 
   it("keeps signals for a durable subscriber that is away", async () => {
     await using ns = await namespace();
-    await using worker = await openBus(ns, "worker");
+    await using worker = await openBus(ns, await ns.agent("fedoraproject:copr-worker:w1"));
     await using hh = await openBus(ns, "headhunter");
     const queue = "copr.headhunter.status-test";
     const first: number[] = [];
@@ -112,7 +112,7 @@ describe("signals", () => {
 
   it("refuses a durable subscription queue outside the user's permissions", async () => {
     await using ns = await namespace();
-    await using worker = await openBus(ns, "worker");
+    await using worker = await openBus(ns, await ns.agent("fedoraproject:copr-worker:w1"));
     const sub = new Signals(worker).subscribe(workerBuildDomain, { status: () => undefined }, { durable: { queue: "copr.headhunter.stolen" } });
     await expect(sub.ready).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
@@ -137,7 +137,7 @@ describe("authentication", () => {
 
   it("reports a wrong password as CONNECT_FAILED with advice", async () => {
     await using ns = await namespace();
-    const config = parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username: "worker", password: "wrong", connectTimeoutMs: 1500 });
+    const config = parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username: "subscriber", password: "wrong", connectTimeoutMs: 1500 });
     const err = await BusConnection.open(config, { logger: silentLogger }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BusError);
     expect((err as BusError).code).toBe("CONNECT_FAILED");

@@ -1,5 +1,6 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { RabbitMq3Admin, type AgentCredentials } from "@copr/bus";
 import { ManagementClient } from "./management.ts";
 import type { BrokerUser } from "./rabbitmq.ts";
 
@@ -25,6 +26,15 @@ export interface BusNamespace {
   amqpPort: number;
   managementPort: number;
   credentials(user: BrokerUser): { username: string; password: string };
+  /**
+   * Gives agent `name` its own broker user, request queue and permissions in
+   * this vhost, as `copr worker add` does, and returns its login. The
+   * password is derived from the name, so test files that use the same agent
+   * name on the shared broker agree on it.
+   */
+  agent(name: string): Promise<AgentCredentials>;
+  /** The administrator that `agent()` uses, for tests of removal. */
+  admin: RabbitMq3Admin;
 }
 
 export interface RedisNamespace {
@@ -51,11 +61,17 @@ export async function busNamespace(
     await management.deleteVhost(vhost).catch(() => undefined);
     throw err;
   }
+  const admin = new RabbitMq3Admin({
+    managementUrl: `http://127.0.0.1:${services.managementPort}`, username: "copr-admin", password: services.passwords["copr-admin"],
+    vhost, domainPrefix: "org.fedoraproject.copr",
+  });
   return {
     vhost,
     amqpPort: services.amqpPort,
     managementPort: services.managementPort,
     credentials: (user) => ({ username: user, password: services.passwords[user] }),
+    admin,
+    agent: (name) => admin.addAgent(name, { password: createHmac("sha256", services.passwords["copr-admin"]).update(name).digest("hex") }),
     [Symbol.asyncDispose]: async () => {
       await management.deleteVhost(vhost);
     },

@@ -7,12 +7,13 @@ import { infraDir, tmpRoot } from "./paths.ts";
 import { ServiceProcess } from "./process.ts";
 import { reapStale } from "./reaper.ts";
 import { ManagementClient, type Definitions } from "./management.ts";
+import { RabbitMq3Admin } from "@copr/bus";
 
 const RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const EPMD = "/usr/bin/epmd";
 
-/** The broker users that infra/rabbitmq/definitions.json declares. */
-export const brokerUsers = ["copr-admin", "headhunter", "copr-web", "worker", "subscriber"] as const;
+/** The broker users that infra/rabbitmq/definitions.json declares (each worker gets its own, see BusNamespace.agent). */
+export const brokerUsers = ["copr-admin", "headhunter", "copr-web", "subscriber"] as const;
 export type BrokerUser = (typeof brokerUsers)[number];
 
 /** RabbitMQ's rabbit_password_hashing_sha256: base64(salt ++ sha256(salt ++ password)). */
@@ -193,6 +194,14 @@ export class RabbitMqInstance {
   managementClient(): ManagementClient {
     return new ManagementClient({
       port: this.managementPort, username: "copr-admin", password: this.passwords["copr-admin"], definitions: this.#definitions,
+    });
+  }
+
+  /** Creates agents' broker users in `vhost` as `copr worker add` does (RabbitMq3Admin acting as copr-admin). */
+  agentAdmin(vhost = "copr"): RabbitMq3Admin {
+    return new RabbitMq3Admin({
+      managementUrl: `http://127.0.0.1:${this.managementPort}`, username: "copr-admin", password: this.passwords["copr-admin"],
+      vhost, domainPrefix: "org.fedoraproject.copr",
     });
   }
 

@@ -56,11 +56,11 @@ describe("testkit services", () => {
       second = b.vhost;
       expect(a.vhost).toMatch(/^t-[0-9a-f]+$/);
       expect(a.vhost).not.toBe(b.vhost);
-      expect(a.credentials("worker")).toEqual({ username: "worker", password: services.passwords.worker });
+      expect(a.credentials("headhunter")).toEqual({ username: "headhunter", password: services.passwords.headhunter });
       expect(await management.vhostExists(a.vhost)).toBe(true);
       expect(await management.vhostExists(b.vhost)).toBe(true);
       // Set up like the production vhost: permissions and the QMF exchanges.
-      expect((await management.request("GET", `/api/permissions/${a.vhost}/worker`)).status).toBe(200);
+      expect((await management.request("GET", `/api/permissions/${a.vhost}/headhunter`)).status).toBe(200);
       expect((await management.request("GET", `/api/exchanges/${a.vhost}/qmf.request`)).status).toBe(200);
     }
     expect(await management.vhostExists(first)).toBe(false);

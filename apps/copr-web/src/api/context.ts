@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { AgentRegistry } from "@copr/bus";
+import type { AgentRegistry, BrokerAdmin } from "@copr/bus";
 import type { Store, User } from "@copr/store";
 import type { TaskQueues } from "@copr/queue";
 import type { WebConfig } from "../config.ts";
@@ -17,6 +17,8 @@ export interface WebDeps {
   publicUrl: string;
   /** Live agents from heartbeats, when copr-web is on the bus. */
   agents: AgentRegistry | undefined;
+  /** Creates and removes workers' broker users, when the broker administrator is configured. */
+  brokerAdmin: BrokerAdmin | undefined;
 }
 
 export interface ApiContext extends WebDeps {

@@ -151,8 +151,22 @@ export const appRouter = router({
 
   workers: router({
     add: adminProcedure.input(z.object({ name: agentName })).mutation(async ({ ctx, input }) => {
+      const admin = ctx.brokerAdmin;
+      if (admin === undefined) {
+        throw new TRPCError({
+          code: "PRECONDITION_FAILED",
+          message: "copr-web cannot create the worker's broker user: set COPR_BUS_MANAGEMENT_URL and COPR_BROKER_ADMIN_PASSWORD on the copr-web server (see docs/security.md)",
+        });
+      }
+      // The registration comes first: it refuses a name already taken, before anything touches that worker's broker user.
       const { worker, token } = await ctx.store.addWorker(input.name);
-      return { name: worker.name, token };
+      try {
+        const broker = await admin.addAgent(worker.name);
+        return { name: worker.name, token, brokerUser: broker.username, brokerPassword: broker.password };
+      } catch (error) {
+        await ctx.store.removeWorker(worker.name).catch(() => undefined);
+        throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `the broker refused to create the worker's user: ${error instanceof Error ? error.message : String(error)}` });
+      }
     }),
     list: publicProcedure.query(async ({ ctx }) =>
       (await ctx.store.listWorkers()).map((w) => ({ name: w.name, drain: w.drain, addedAt: w.addedAt })),
@@ -163,7 +177,9 @@ export const appRouter = router({
     }),
     remove: adminProcedure.input(z.object({ name: agentName })).mutation(async ({ ctx, input }) => {
       await ctx.store.removeWorker(input.name);
-      return { removed: input.name };
+      // Its token stops working now; its broker user goes too, when copr-web may remove it.
+      await ctx.brokerAdmin?.removeAgent(input.name);
+      return { removed: input.name, brokerUserRemoved: ctx.brokerAdmin !== undefined };
     }),
   }),
 });

@@ -13,8 +13,16 @@ export const STATUS_QUEUE = "copr.headhunter.status";
  */
 export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle: TaskLifecycle; log: BusLogger }): Subscription {
   const { signals, store, lifecycle, log } = deps;
-  /** True when `proof` is the registered worker `agent`'s HMAC over `text`; a forged or unsigned report is logged and dropped. */
-  const signedBy = async (agent: string, proof: string | undefined, text: string): Promise<boolean> => {
+  /**
+   * True when the report came from worker `agent` itself: published as its
+   * own broker user (the broker validates the user id) and signed with its
+   * token. Anything else is logged and dropped.
+   */
+  const signedBy = async (agent: string, sender: string | undefined, proof: string | undefined, text: string): Promise<boolean> => {
+    if (sender !== agent) {
+      log.warn({ agent, sender: sender ?? null }, "ignored a worker signal sent by another broker user than the worker it names");
+      return false;
+    }
     const worker = await store.getWorker(agent);
     if (worker !== null && proof !== undefined && proofMatches(proofFromHash(worker.tokenSha256, text), proof)) return true;
     log.warn({ agent, registered: worker !== null, signed: proof !== undefined }, "ignored a worker signal without a valid proof of that worker's token");
@@ -23,8 +31,8 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
   return signals.subscribe(
     workerBuildDomain,
     {
-      status: async (p) => {
-        if (!(await signedBy(p.agent, p.proof, statusProofText(p)))) return;
+      status: async (p, meta) => {
+        if (!(await signedBy(p.agent, meta.userId, p.proof, statusProofText(p)))) return;
         const task = await store.getTask(p.task_id);
         if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
           log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, "ignored a status for another attempt or agent");
@@ -46,8 +54,8 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
             break;
         }
       },
-      log: async (p) => {
-        if (!(await signedBy(p.agent, p.proof, logProofText(p)))) return;
+      log: async (p, meta) => {
+        if (!(await signedBy(p.agent, meta.userId, p.proof, logProofText(p)))) return;
         const task = await store.getTask(p.task_id);
         // Only the worker running this attempt writes its log.
         if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {

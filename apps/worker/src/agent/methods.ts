@@ -8,6 +8,8 @@ import type { RepoMethods } from "./repoMethods.ts";
 
 export interface WorkerState {
   token: string;
+  /** Broker users that may start and cancel builds and regenerate repositories (Headhunter's). */
+  dispatchers: readonly string[];
   startedAt: number;
   runner: BuildRunner;
   repo: RepoMethods | undefined;
@@ -40,12 +42,14 @@ export function registerMethods(agent: Agent, state: WorkerState): void {
   agent.method(WORKER_METHODS.build, {
     description: "Starts building a task attempt on a builder host; answers once it is accepted. Idempotent on task id + attempt.",
     args: buildArgsSchema,
+    callers: state.dispatchers,
     handler: (args) => state.runner.start(args),
   });
   agent.method(WORKER_METHODS.cancel, {
     description: "Stops a running build's whole process group (INT, TERM, KILL); the build then reports canceled.",
     args: cancelArgsSchema,
+    callers: state.dispatchers,
     handler: async ({ task_id, attempt }) => ({ canceled: await state.runner.cancel(task_id, attempt) }),
   });
-  state.repo?.register(agent);
+  state.repo?.register(agent, state.dispatchers);
 }

@@ -13,10 +13,11 @@ export class RepoMethods {
     this.#root = resultsRoot;
   }
 
-  register(agent: Agent): void {
+  register(agent: Agent, callers: readonly string[]): void {
     agent.method("createrepo", {
       description: "Runs createrepo_c (--update once repodata exists) in <results>/<owner>/<project>/<chroot>.",
       args: createrepoArgsSchema,
+      callers,
       handler: async (ref) => {
         const dir = chrootDir(this.#root, ref);
         const r = await this.#publisher.publish(dir);

@@ -1,10 +1,12 @@
 import { BusError } from "../errors.ts";
+import { parseAgentName } from "../names.ts";
+import { LOCATE_TOPIC } from "../rpc/envelope.ts";
 import type { BrokerProfile } from "./profile.ts";
 
-const SIGNAL_EXCHANGE = "amq.topic";
+export const SIGNAL_EXCHANGE = "amq.topic";
 /** Topic exchanges from infra/rabbitmq/definitions.json: only consoles may write requests, only agents replies. */
-const REQUEST_EXCHANGE = "qmf.request";
-const REPLY_EXCHANGE = "qmf.reply";
+export const REQUEST_EXCHANGE = "qmf.request";
+export const REPLY_EXCHANGE = "qmf.reply";
 
 export interface RabbitMq3Options {
   vhost: string;
@@ -15,11 +17,51 @@ export interface RabbitMq3Options {
 }
 
 /**
+ * The durable queue an agent reads its requests from: `copr.agent.` and the
+ * agent name with dots for colons (the parts of a name have no dots, so two
+ * agents never share a queue).
+ */
+export function agentQueueName(agentName: string): string {
+  const { vendor, product, instance } = parseAgentName(agentName);
+  return `copr.agent.${vendor}.${product}.${instance}`;
+}
+
+/** Calls RabbitMQ's management HTTP API; BusError MANAGEMENT_FAILED or UNAUTHORIZED when it says no. */
+export async function managementCall(
+  target: { managementUrl: string; username: string; password: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  okStatuses: readonly number[] = [],
+): Promise<Response> {
+  const auth = Buffer.from(`${target.username}:${target.password}`).toString("base64");
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, target.managementUrl), {
+      method,
+      headers: { authorization: `Basic ${auth}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (cause) {
+    throw new BusError("MANAGEMENT_FAILED", `management API ${target.managementUrl} unreachable`, { cause });
+  }
+  if (!res.ok && !okStatuses.includes(res.status)) {
+    const text = await res.text();
+    const code = res.status === 401 || res.status === 403 ? "UNAUTHORIZED" : "MANAGEMENT_FAILED";
+    throw new BusError(code, `management API ${method} ${path}: HTTP ${res.status} ${text}`);
+  }
+  return res;
+}
+
+/**
  * RabbitMQ 3.x with rabbitmq_amqp1_0: `/exchange/X/RK` addresses, no dynamic
  * nodes, no anonymous relay, no filters. A receiver on `/exchange/X/RK` gets a
  * generated `amq.gen-*` queue (expired by policy) whose name the attach does
  * not return, so durable named subscriptions are declared through the
- * management API and consumed with `/amq/queue/NAME`.
+ * management API and consumed with `/amq/queue/NAME`. Agents read requests
+ * from their own durable queue (see `agentQueueName`), declared with the
+ * agent's broker user by RabbitMq3Admin.
  */
 export function rabbitMq3Profile(options: RabbitMq3Options): BrokerProfile {
   const declared = new Set<string>();
@@ -30,23 +72,8 @@ export function rabbitMq3Profile(options: RabbitMq3Options): BrokerProfile {
         "durable subscriptions on RabbitMQ 3.x need bus.managementUrl (the management API), or the queue declared in infra/rabbitmq/definitions.json",
       );
     }
-    const auth = Buffer.from(`${options.username}:${options.password}`).toString("base64");
-    let res: Response;
-    try {
-      res = await fetch(new URL(path, options.managementUrl), {
-        method,
-        headers: { authorization: `Basic ${auth}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (cause) {
-      throw new BusError("MANAGEMENT_FAILED", `management API ${options.managementUrl} unreachable`, { cause });
-    }
-    if (!res.ok) {
-      const text = await res.text();
-      const code = res.status === 401 || res.status === 403 ? "UNAUTHORIZED" : "MANAGEMENT_FAILED";
-      throw new BusError(code, `management API ${method} ${path}: HTTP ${res.status} ${text}`);
-    }
+    const res = await managementCall({ managementUrl: options.managementUrl, username: options.username, password: options.password }, method, path, body);
+    await res.body?.cancel();
   }
   const v = encodeURIComponent(options.vhost);
   return {
@@ -55,7 +82,8 @@ export function rabbitMq3Profile(options: RabbitMq3Options): BrokerProfile {
     topicSource: (key) => `/exchange/${SIGNAL_EXCHANGE}/${key}`,
     queueSource: (queue) => `/amq/queue/${queue}`,
     requestTarget: (agent) => `/exchange/${REQUEST_EXCHANGE}/${agent}`,
-    requestSource: (agent) => `/exchange/${REQUEST_EXCHANGE}/${agent}`,
+    locateTarget: () => `/exchange/${REQUEST_EXCHANGE}/${LOCATE_TOPIC}`,
+    requestSource: (agent) => `/amq/queue/${agentQueueName(agent)}`,
     replyAddress: (consoleId) => `/exchange/${REPLY_EXCHANGE}/${consoleId}`,
     isReplyAddress: (address) => /^\/exchange\/qmf\.reply\/[A-Za-z0-9_.:-]+$/.test(address),
     async ensureDurableQueue(queue, bindingKeys) {

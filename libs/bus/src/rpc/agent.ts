@@ -1,13 +1,13 @@
 import { z } from "zod";
 import type { Message } from "rhea";
-import { applicationProperties, decodeJson, jsonMessage } from "../codec.ts";
+import { applicationProperties, decodeJson, jsonMessage, userIdOf } from "../codec.ts";
 import type { BusConnection } from "../connection.ts";
 import { BusError } from "../errors.ts";
 import { parseAgentName, type AgentName } from "../names.ts";
 import type { ManagedReceiver } from "../receiver.ts";
 import { AgentMethodError } from "./agentError.ts";
 import {
-  AGENT, APP_ID, APP_ID_QMF2, HEARTBEAT_TOPIC, IDEMPOTENCY_KEY, LOCATE_TOPIC, OPCODE, OPCODES,
+  AGENT, APP_ID, APP_ID_QMF2, HEARTBEAT_TOPIC, IDEMPOTENCY_KEY, OPCODE, OPCODES,
   methodRequestBody, type AgentInfoBody,
 } from "./envelope.ts";
 import { IdempotencyCache, type Outcome } from "./idempotency.ts";
@@ -15,12 +15,19 @@ import { IdempotencyCache, type Outcome } from "./idempotency.ts";
 export interface MethodContext {
   correlationId: string;
   idempotencyKey: string;
+  /** The caller's broker user, as the broker validated it (undefined when the request carried none). */
+  caller: string | undefined;
 }
 
 export interface MethodSpec<A extends z.ZodType = z.ZodType, R = unknown> {
   description: string;
   args: A;
   handler: (args: z.output<A>, ctx: MethodContext) => Promise<R> | R;
+  /**
+   * Broker users allowed to call this method (checked against the request's
+   * validated user id); anyone who can reach the agent's queue when unset.
+   */
+  callers?: readonly string[];
 }
 
 /** A reply's acceptance by the broker needs no action. */
@@ -87,6 +94,7 @@ export class Agent {
 
   async #start(): Promise<void> {
     const profile = this.#bus.profile;
+    // One queue brings both this agent's requests and locate broadcasts; only this agent's broker user may read it.
     this.#receivers.push(
       this.#bus.receiver({
         address: profile.requestSource(this.name),
@@ -94,7 +102,6 @@ export class Agent {
         concurrency: this.#options.concurrency ?? 64,
         onMessage: (m) => this.#onRequest(m),
       }),
-      this.#bus.receiver({ address: profile.topicSource(LOCATE_TOPIC), onMessage: (m) => this.#onLocate(m) }),
     );
     await Promise.all(this.#receivers.map((r) => r.attached));
     this.#bus.on("reconnected", this.#onReconnect);
@@ -132,6 +139,7 @@ export class Agent {
     const message = jsonMessage(info, {
       subject: rk,
       ttl: 2 * this.heartbeatIntervalMs,
+      user_id: this.#bus.userId,
       application_properties: { [APP_ID]: APP_ID_QMF2, [OPCODE]: OPCODES.heartbeat, [AGENT]: this.name },
     });
     try {
@@ -151,6 +159,7 @@ export class Agent {
     if (typeof replyTo !== "string" || !this.#bus.profile.isReplyAddress(replyTo)) return;
     const message = jsonMessage(body, {
       correlation_id: request.correlation_id,
+      user_id: this.#bus.userId,
       application_properties: { [APP_ID]: APP_ID_QMF2, [OPCODE]: opcode, [AGENT]: this.name },
     });
     this.#bus.sender(replyTo).post(message, undefined, ignore, (error) => {
@@ -158,13 +167,12 @@ export class Agent {
     });
   }
 
-  #onLocate(message: Message): "accept" {
-    if (applicationProperties(message)[OPCODE] === OPCODES.locateRequest) this.#reply(message, OPCODES.locateResponse, this.#info());
-    return "accept";
-  }
-
   async #onRequest(message: Message): Promise<"accept" | "reject"> {
     const props = applicationProperties(message);
+    if (props[OPCODE] === OPCODES.locateRequest) {
+      this.#reply(message, OPCODES.locateResponse, this.#info());
+      return "accept";
+    }
     const correlationId = message.correlation_id;
     if (props[OPCODE] !== OPCODES.methodRequest || typeof correlationId !== "string" || typeof message.reply_to !== "string") {
       this.#bus.log.warn({ agent: this.name, opcode: props[OPCODE] }, "rejected a request without opcode, string correlation_id or reply_to");
@@ -181,8 +189,16 @@ export class Agent {
       this.#fail(message, "INVALID_MESSAGE", `request for agent ${body._object_id._agent_name} reached ${this.name}`);
       return "reject";
     }
+    const caller = userIdOf(message);
+    const callers = this.#methods.get(body._method_name)?.callers;
+    // Checked before the idempotency cache, so a refused caller cannot take a key from the real one.
+    if (callers !== undefined && (caller === undefined || !callers.includes(caller))) {
+      this.#bus.log.warn({ agent: this.name, method: body._method_name, caller: caller ?? null }, "refused a call from a broker user not allowed to make it");
+      this.#fail(message, "FORBIDDEN", `${body._method_name} may be called only by ${callers.join(", ")}, not by ${caller ?? "an unnamed sender"}`);
+      return "accept";
+    }
     const key = typeof props[IDEMPOTENCY_KEY] === "string" ? props[IDEMPOTENCY_KEY] : correlationId;
-    const { outcome } = this.#cache.run(`${body._method_name}\n${key}`, () => this.#invoke(body._method_name, body._arguments, { correlationId, idempotencyKey: key }));
+    const { outcome } = this.#cache.run(`${body._method_name}\n${key}`, () => this.#invoke(body._method_name, body._arguments, { correlationId, idempotencyKey: key, caller }));
     const result = await outcome;
     if (result.ok) this.#reply(message, OPCODES.methodResponse, { _arguments: result.value ?? null });
     else this.#fail(message, result.code, result.text);

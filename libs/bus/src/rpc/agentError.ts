@@ -19,7 +19,7 @@ export class RemoteMethodError extends BusError {
   readonly remoteCode: string;
   readonly agent: string;
   constructor(agent: string, remoteCode: string, text: string) {
-    const known: readonly string[] = ["METHOD_NOT_FOUND", "INVALID_ARGUMENTS", "INVALID_MESSAGE"];
+    const known: readonly string[] = ["METHOD_NOT_FOUND", "INVALID_ARGUMENTS", "INVALID_MESSAGE", "FORBIDDEN"];
     const code: BusErrorCode = known.includes(remoteCode) ? (remoteCode as BusErrorCode) : "METHOD_FAILED";
     super(code, `${agent}: ${remoteCode}: ${text}`);
     this.name = "RemoteMethodError";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Message } from "rhea";
-import { applicationProperties, decodeJson, jsonMessage } from "../codec.ts";
+import { applicationProperties, decodeJson, jsonMessage, userIdOf } from "../codec.ts";
 import type { BusConnection } from "../connection.ts";
 import { BusError } from "../errors.ts";
 import { assertWord, parseAgentName } from "../names.ts";
@@ -26,6 +26,14 @@ export interface ConsoleOptions {
   trackAgents?: boolean;
   /** Heartbeat intervals without news before an agent is lost. Default 3. */
   missedIntervals?: number;
+  /**
+   * Whom to believe about an agent's name. "claimed" (default): the name a
+   * heartbeat or reply carries. "broker-user": only a message whose
+   * broker-validated user id is the agent's name counts as that agent's
+   * (agents with their own broker user, see BrokerAdmin); anything else is
+   * dropped and reported as an `impostor` event of the registry.
+   */
+  agentIdentity?: "claimed" | "broker-user";
 }
 
 interface Pending {
@@ -50,6 +58,7 @@ export class Console {
   readonly agents: AgentRegistry;
   readonly #bus: BusConnection;
   readonly #replyAddress: string;
+  readonly #strictIdentity: boolean;
   readonly #pending = new Map<string, Pending>();
   readonly #locates = new Map<string, (name: string, body: unknown) => void>();
   readonly #receivers: ManagedReceiver[] = [];
@@ -72,6 +81,17 @@ export class Console {
     this.id = assertWord("console id", options.id ?? `console-${randomUUID()}`);
     this.#replyAddress = bus.profile.replyAddress(this.id);
     this.agents = new AgentRegistry(options.missedIntervals ?? 3);
+    this.#strictIdentity = options.agentIdentity === "broker-user";
+  }
+
+  /** Whether a message claiming to come from `agent` may be believed; reports an impostor otherwise. */
+  #believe(agent: string, message: Message, what: string): boolean {
+    if (!this.#strictIdentity) return true;
+    const sender = userIdOf(message);
+    if (sender === agent) return true;
+    this.#bus.log.warn({ agent, sender: sender ?? null, what }, "dropped a message from a broker user that is not the agent it names");
+    this.agents.emit("impostor", { claimed: agent, sender, what });
+    return false;
   }
 
   static async open(bus: BusConnection, options: ConsoleOptions = {}): Promise<Console> {
@@ -108,7 +128,7 @@ export class Console {
     if (options.idempotencyKey !== undefined) props[IDEMPOTENCY_KEY] = options.idempotencyKey;
     const message = jsonMessage(
       { _object_id: { _agent_name: agent }, _method_name: method, _arguments: args },
-      { message_id: correlationId, correlation_id: correlationId, reply_to: this.#replyAddress, ttl: timeoutMs, application_properties: props },
+      { message_id: correlationId, correlation_id: correlationId, reply_to: this.#replyAddress, ttl: timeoutMs, user_id: this.#bus.userId, application_properties: props },
     );
     return new Promise((resolve, reject) => {
       const deadline = Date.now() + timeoutMs;
@@ -150,9 +170,10 @@ export class Console {
         reply_to: this.#replyAddress,
         subject: LOCATE_TOPIC,
         ttl: waitMs,
+        user_id: this.#bus.userId,
         application_properties: { [APP_ID]: APP_ID_QMF2, [OPCODE]: OPCODES.locateRequest },
       });
-      await this.#bus.sender(this.#bus.profile.signalTarget(LOCATE_TOPIC)).send(message, Date.now() + waitMs);
+      await this.#bus.sender(this.#bus.profile.locateTarget()).send(message, Date.now() + waitMs);
       await new Promise((r) => setTimeout(r, waitMs));
       return [...found];
     } finally {
@@ -175,7 +196,7 @@ export class Console {
     if (props[OPCODE] === OPCODES.locateResponse) {
       const parsed = agentInfoBody.safeParse(body);
       const onLocate = this.#locates.get(correlationId);
-      if (parsed.success && typeof props[AGENT] === "string") {
+      if (parsed.success && typeof props[AGENT] === "string" && this.#believe(props[AGENT], message, "locate response")) {
         this.agents.observe(props[AGENT], parsed.data);
         onLocate?.(props[AGENT], parsed.data);
       }
@@ -183,6 +204,7 @@ export class Console {
     }
     const p = this.#pending.get(correlationId);
     if (p === undefined) return "accept"; // late or duplicate reply
+    if (!this.#believe(p.agent, message, "reply")) return "accept";
     this.#pending.delete(correlationId);
     clearTimeout(p.timer);
     if (props[OPCODE] === OPCODES.methodResponse) {
@@ -203,6 +225,7 @@ export class Console {
     const props = applicationProperties(message);
     const name = props[AGENT];
     if (props[OPCODE] !== OPCODES.heartbeat || typeof name !== "string") return "reject";
+    if (!this.#believe(name, message, "heartbeat")) return "accept";
     let parsed;
     try {
       parsed = agentInfoBody.safeParse(decodeJson(message));

@@ -20,7 +20,10 @@ export type Opcode = (typeof OPCODES)[keyof typeof OPCODES];
 
 /** Where agents announce themselves; consoles bind `agent.ind.heartbeat.#`. */
 export const HEARTBEAT_TOPIC = "agent.ind.heartbeat";
-/** Where consoles broadcast agent-locate requests. */
+/**
+ * Routing key of agent-locate broadcasts on the request path: every agent's
+ * request queue is bound to it as well as to the agent's own name.
+ */
 export const LOCATE_TOPIC = "console.request.agent_locate";
 
 export const methodRequestBody = z.object({

@@ -20,6 +20,8 @@ export interface AgentRegistryEvents {
   restarted: [agent: AgentInfo, previousEpoch: number];
   /** No heartbeat for `missedIntervals` intervals. */
   lost: [agent: AgentInfo];
+  /** A heartbeat, locate response or reply naming an agent came from another broker user (see ConsoleOptions.agentIdentity); it was dropped. */
+  impostor: [report: { claimed: string; sender: string | undefined; what: string }];
 }
 
 /**

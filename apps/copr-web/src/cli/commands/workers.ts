@@ -6,14 +6,22 @@ const NAME_HELP = "NAME is vendor:product:instance, e.g. fedoraproject:copr-work
 
 export const workerAddCommand = defineCommand({
   name: "worker add",
-  summary: "Register a build worker and print its token, once (admins only).",
+  summary: "Register a build worker, create its broker user, and print its token and broker password, once (admins only).",
   args: ["NAME"],
   options: {},
   description: NAME_HELP,
   async run({ io, json, client }, [name = ""]) {
     const worker = await client.workers.add.mutate({ name });
     if (json) printJson(io, worker);
-    else io.stdout(`Worker ${worker.name} added. Its token, shown only this once:\n${worker.token}\n`);
+    else {
+      io.stdout([
+        `Worker ${worker.name} added. Shown only this once:`,
+        `  token (COPR_WORKER_TOKEN):              ${worker.token}`,
+        `  broker user (COPR_BUS_USER):            ${worker.brokerUser}`,
+        `  broker password (COPR_BUS_PASSWORD):    ${worker.brokerPassword}`,
+        "",
+      ].join("\n"));
+    }
     return 0;
   },
 });
@@ -48,7 +56,7 @@ export const workerDrainCommand = defineCommand({
 
 export const workerRemoveCommand = defineCommand({
   name: "worker remove",
-  summary: "Remove a worker; its token stops working (admins only).",
+  summary: "Remove a worker; its token and its broker user stop working (admins only).",
   args: ["NAME"],
   options: {},
   description: NAME_HELP,
