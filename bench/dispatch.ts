@@ -44,9 +44,9 @@ async function main(): Promise<void> {
     const bus = (user: { username: string; password: string }) => parseBusConfig({
       port: broker.amqpPort, vhost: "copr", ...user, managementUrl: `http://127.0.0.1:${broker.managementPort}`,
     });
-    const web = await startWeb(loadWebConfig({ COPR_WEB_PORT: "0", COPR_REDIS_URL: redis.url, COPR_WEB_DATA_DIR: await mkdtemp(join(tmpdir(), "copr-bench-")) }));
+    const web = await startWeb(loadWebConfig({ COPR_WEB_PORT: "0", COPR_REDIS_URL: redis.url("copr-web"), COPR_WEB_DATA_DIR: await mkdtemp(join(tmpdir(), "copr-bench-")) }));
     closers.unshift(() => web.close());
-    const hh = await startHeadhunter({ bus: bus({ username: "headhunter", password: broker.passwords.headhunter }), redisUrl: redis.url, redisPrefix: "copr:", webUrl: web.url, log: silentLogger, callTimeoutMs: 10_000, missedIntervals: 3 });
+    const hh = await startHeadhunter({ bus: bus({ username: "headhunter", password: broker.passwords.headhunter }), redisUrl: redis.url("headhunter"), redisPrefix: "copr:", webUrl: web.url, log: silentLogger, callTimeoutMs: 10_000, missedIntervals: 3 });
     closers.unshift(() => hh.close());
 
     const accepted = new Map<string, number>();

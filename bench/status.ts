@@ -28,7 +28,7 @@ function stats(xs: number[]): { median: number; p99: number } {
 async function main(): Promise<void> {
   const redis = await RedisInstance.start();
   try {
-    const web = await startWeb(loadWebConfig({ COPR_WEB_PORT: "0", COPR_REDIS_URL: redis.url, COPR_WEB_DATA_DIR: await mkdtemp(join(tmpdir(), "copr-bench-status-")) }));
+    const web = await startWeb(loadWebConfig({ COPR_WEB_PORT: "0", COPR_REDIS_URL: redis.url("copr-web"), COPR_WEB_DATA_DIR: await mkdtemp(join(tmpdir(), "copr-bench-status-")) }));
     try {
       const srpm = { name: "pkg", epoch: null, version: "1", release: "1", sha256: "ab".repeat(32), size: 1, file: "x.src.rpm" };
       const t0 = Date.now();

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     COPR_BUS_MANAGEMENT_URL: `http://127.0.0.1:${broker.managementPort}`,
   });
   const webEnv = {
-    COPR_WEB_PORT: String(webPort), COPR_REDIS_URL: redis.url, COPR_WEB_DATA_DIR: join(dir, "web"),
+    COPR_WEB_PORT: String(webPort), COPR_REDIS_URL: redis.url("copr-web"), COPR_WEB_DATA_DIR: join(dir, "web"),
     // copr-web follows heartbeats for the builders page.
     ...bus("copr-web", broker.passwords["copr-web"]),
     // `copr worker add` creates each worker's own broker user.
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
 
   let ready: () => void = () => undefined;
   const workerReady = new Promise<void>((ok) => (ready = ok));
-  startApp("headhunter", "apps/headhunter/src/main.ts", { ...bus("headhunter", broker.passwords.headhunter), COPR_REDIS_URL: redis.url, COPR_WEB_URL: webUrl }, (l) => {
+  startApp("headhunter", "apps/headhunter/src/main.ts", { ...bus("headhunter", broker.passwords.headhunter), COPR_REDIS_URL: redis.url("headhunter"), COPR_WEB_URL: webUrl }, (l) => {
     if (l.includes("token ok, ready") && l.includes(workerName)) ready();
   });
   startApp("worker", "apps/worker/src/main.ts", {

@@ -13,7 +13,7 @@ describe("the pipeline survives the loss of its services", () => {
     try {
       // What the components logged is printed if this fails (startStack).
       await using s = await startStack({
-        services: { amqpPort: broker.amqpPort, managementPort: broker.managementPort, passwords: { ...broker.passwords }, redisUrl: redis.url },
+        services: { amqpPort: broker.amqpPort, managementPort: broker.managementPort, passwords: { ...broker.passwords }, redisUrls: redis.urls },
       });
       await s.worker("fedoraproject:copr-worker:w1");
       // The build waits for release(): it is running through both outages, however long they take.

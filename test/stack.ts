@@ -39,13 +39,13 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
   const rns = await redisNamespace(services);
   const dataDir = await mkdtemp(join(tmpdir(), "copr-e2e-"));
   const web = await startWeb(loadWebConfig({
-    COPR_WEB_PORT: "0", COPR_REDIS_URL: rns.url, COPR_REDIS_PREFIX: rns.keyPrefix, COPR_WEB_DATA_DIR: dataDir,
+    COPR_WEB_PORT: "0", COPR_REDIS_URL: rns.urls["copr-web"], COPR_REDIS_PREFIX: rns.keyPrefix, COPR_WEB_DATA_DIR: dataDir,
     // copr-web follows heartbeats for the builders page.
     COPR_BUS_PORT: String(ns.amqpPort), COPR_BUS_VHOST: ns.vhost, COPR_BUS_PASSWORD: ns.credentials("copr-web").password,
     ...(options.uiDir === undefined ? {} : { COPR_WEB_UI_DIR: options.uiDir }),
   }));
   const hh = await startHeadhunter({
-    bus: busConfig(ns, "headhunter"), redisUrl: rns.url, redisPrefix: rns.keyPrefix, webUrl: web.url,
+    bus: busConfig(ns, "headhunter"), redisUrl: rns.urls.headhunter, redisPrefix: rns.keyPrefix, webUrl: web.url,
     log, callTimeoutMs: 5000, missedIntervals: 3,
   });
   const sshd = await SshdInstance.start();

@@ -15,7 +15,7 @@ describe("builders", () => {
     await using ns = await busNamespace(services);
     await using rns = await redisNamespace(services);
     const web = await startWeb(loadWebConfig({
-      COPR_WEB_PORT: "0", COPR_REDIS_URL: rns.url, COPR_REDIS_PREFIX: rns.keyPrefix, COPR_WEB_DATA_DIR: await mkdtemp(join(tmpdir(), "copr-web-")),
+      COPR_WEB_PORT: "0", COPR_REDIS_URL: rns.urls["copr-web"], COPR_REDIS_PREFIX: rns.keyPrefix, COPR_WEB_DATA_DIR: await mkdtemp(join(tmpdir(), "copr-web-")),
       COPR_BUS_PORT: String(ns.amqpPort), COPR_BUS_VHOST: ns.vhost, COPR_BUS_PASSWORD: ns.credentials("copr-web").password,
     }));
     try {

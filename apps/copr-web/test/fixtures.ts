@@ -2,6 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
+import type { Redis } from "ioredis";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import { redisNamespace } from "@copr/testkit";
 import { loadWebConfig } from "../src/config.ts";
@@ -16,7 +17,7 @@ export async function webFixture(env: Readonly<Record<string, string>> = {}) {
   const ns = await redisNamespace(inject("services"));
   const dataDir = await mkdtemp(join(tmpdir(), "copr-web-"));
   const web = await startWeb(loadWebConfig({
-    COPR_WEB_PORT: "0", COPR_REDIS_URL: ns.url, COPR_REDIS_PREFIX: ns.keyPrefix, COPR_WEB_DATA_DIR: dataDir,
+    COPR_WEB_PORT: "0", COPR_REDIS_URL: ns.urls["copr-web"], COPR_REDIS_PREFIX: ns.keyPrefix, COPR_WEB_DATA_DIR: dataDir,
     COPR_WEB_MAX_SRPM_MIB: "2", ...env,
   }));
   const alice = await web.store.createUser("alice");
@@ -42,6 +43,13 @@ export async function webFixture(env: Readonly<Record<string, string>> = {}) {
       await ns[Symbol.asyncDispose]();
     },
   };
+}
+
+/** Keys matching `pattern`, found with SCAN (components' Redis users may not run KEYS). */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const batch of redis.scanStream({ match: pattern, count: 500 })) keys.push(...(batch as string[]));
+  return keys;
 }
 
 /** A spec that builds a noarch `hello` with no files; `extra` goes into the preamble (e.g. ExcludeArch). */

@@ -110,12 +110,12 @@ export async function headhunterFixture(options: { callTimeoutMs?: number } = {}
   const services = inject("services");
   const ns = await busNamespace(services);
   const rns = await redisNamespace(services);
-  const store = new Store({ url: rns.url, prefix: rns.keyPrefix });
-  const queueRedis = new Redis(rns.url, { maxRetriesPerRequest: null });
+  const store = new Store({ url: rns.urls.headhunter, prefix: rns.keyPrefix });
+  const queueRedis = new Redis(rns.urls.headhunter, { maxRetriesPerRequest: null });
   const queues = new TaskQueues({ connection: queueRedis, prefix: store.keys.bullPrefix() });
   const dispatched: { task: string; agent: string; ms: number }[] = [];
   const hh: Headhunter = await startHeadhunter({
-    bus: busConfig(ns, "headhunter"), redisUrl: rns.url, redisPrefix: rns.keyPrefix, webUrl: "http://127.0.0.1:9",
+    bus: busConfig(ns, "headhunter"), redisUrl: rns.urls.headhunter, redisPrefix: rns.keyPrefix, webUrl: "http://127.0.0.1:9",
     log: silentLogger, callTimeoutMs: options.callTimeoutMs ?? 3000, missedIntervals: 3,
     onDispatched: (task, agent, ms) => dispatched.push({ task: task.id, agent, ms }),
   });

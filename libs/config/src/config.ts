@@ -67,12 +67,16 @@ export const busEnvSettings = {
 
 /** Redis settings shared by copr-web and Headhunter, from COPR_REDIS_* variables. */
 export const redisEnvSchema = z.object({
-  redisUrl: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  redisUrl: z.string({ error: "is required" })
+    .regex(/^rediss?:\/\//, "must be a redis:// URL")
+    .refine((u) => URL.canParse(u) && new URL(u).username !== "" && new URL(u).password !== "", {
+      error: "must name this component's Redis user and password, redis://USER:PASSWORD@HOST:PORT (an ACL user of infra/redis/users.acl; Redis refuses anyone else)",
+    }),
   redisPrefix: z.string().default("copr:"),
 });
 
 export const redisEnvSettings = {
-  redisUrl: { env: "COPR_REDIS_URL", help: "Redis URL, default redis://127.0.0.1:6379" },
+  redisUrl: { env: "COPR_REDIS_URL", help: "Redis URL with this component's ACL user, e.g. redis://headhunter:PASSWORD@127.0.0.1:6379" },
   redisPrefix: { env: "COPR_REDIS_PREFIX", help: "Redis key prefix, default copr:" },
 } as const satisfies Record<keyof z.input<typeof redisEnvSchema>, EnvSetting>;
 

@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { redisNamespace } from "@copr/testkit";
 import { Store, StoreError } from "@copr/store";
+import { connect } from "node:net";
+import { Redis } from "ioredis";
 
 async function store() {
   const ns = await redisNamespace(inject("services"));
-  const s = new Store({ url: ns.url, prefix: ns.keyPrefix });
+  const s = new Store({ url: ns.urls.headhunter, prefix: ns.keyPrefix });
   return Object.assign(s, {
     async [Symbol.asyncDispose]() {
       await s.close();
@@ -22,7 +24,8 @@ describe("store", () => {
     const { token } = await s.createUser("alice");
     expect((await s.authenticate(token))?.name).toBe("alice");
     expect(await s.authenticate(token + "x")).toBeNull();
-    const keys = await s.redis.keys(`${s.keys.prefix}*`);
+    const keys: string[] = [];
+    for await (const batch of s.redis.scanStream({ match: `${s.keys.prefix}*` })) keys.push(...(batch as string[]));
     expect(keys.some((k) => k.includes(token))).toBe(false);
     await expect(s.createUser("alice")).rejects.toMatchObject({ code: "EXISTS" });
     await expect(s.createUser("../etc")).rejects.toMatchObject({ code: "INVALID_NAME" });
@@ -153,5 +156,37 @@ describe("store", () => {
     await s.transitionTask(first, "succeeded", {}, 0);
     expect((await s.statusCounts("running")).total).toBe(0);
     expect((await s.statusTasks("pending", { offset: 1, limit: 1 })).tasks).toHaveLength(1);
+  });
+});
+
+describe("Redis ACL users (infra/redis/users.acl)", () => {
+  it("lets nobody in without a user, and keeps a component to its keys and away from admin commands", async () => {
+    const services = inject("services");
+    await using ns = await redisNamespace(services);
+    // Reaching the port is not enough: the default user is off, and a wrong password is refused.
+    const url = new URL(ns.urls.headhunter);
+    const raw = (line: string) => new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port) }, () => socket.write(`${line}\r\n`));
+      socket.setEncoding("utf8");
+      socket.once("data", (text: string) => {
+        socket.destroy();
+        resolve(text);
+      });
+      socket.once("error", reject);
+    });
+    expect(await raw("GET copr:x")).toMatch(/^-NOAUTH/);
+    expect(await raw("AUTH headhunter not-the-password")).toMatch(/^-WRONGPASS/);
+    for (const user of ["headhunter", "copr-web"] as const) {
+      const r = new Redis(ns.urls[user], { maxRetriesPerRequest: 0 });
+      try {
+        await expect(r.set(`${ns.keyPrefix}acl-probe`, user)).resolves.toBe("OK");
+        await expect(r.set("elsewhere:x", "1")).rejects.toThrow(/NOPERM/);
+        for (const command of [["flushall"], ["config", "get", "*"], ["keys", "*"], ["acl", "list"], ["client", "list"], ["slowlog", "get"]]) {
+          await expect(r.call(command[0] as string, ...command.slice(1)), `${user}: ${command.join(" ")}`).rejects.toThrow(/NOPERM/);
+        }
+      } finally {
+        r.disconnect();
+      }
+    }
   });
 });

@@ -35,7 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     amqpPort: rabbit.value.amqpPort,
     managementPort: rabbit.value.managementPort,
     passwords: { ...rabbit.value.passwords },
-    redisUrl: redis.value.url,
+    redisUrls: redis.value.urls,
   };
   project.provide("services", services);
   return teardown;

@@ -1,5 +1,5 @@
 export { RabbitMqInstance, brokerUsers, type BrokerUser } from "./rabbitmq.ts";
-export { RedisInstance } from "./redis.ts";
+export { RedisInstance, redisUsers, type RedisUser } from "./redis.ts";
 export { freePort } from "./ports.ts";
 export { busNamespace, redisNamespace, type SharedServices, type BusNamespace, type RedisNamespace } from "./namespace.ts";
 export { ManagementClient } from "./management.ts";

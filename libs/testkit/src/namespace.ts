@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { RabbitMq3Admin, type AgentCredentials } from "@copr/bus";
 import { ManagementClient } from "./management.ts";
 import type { BrokerUser } from "./rabbitmq.ts";
+import type { RedisUser } from "./redis.ts";
 
 // Node 20 has no Symbol.asyncDispose yet; use the symbol that the `await using`
 // down-levelling helpers (esbuild, oxc, babel) fall back to.
@@ -16,8 +17,8 @@ export interface SharedServices {
   managementPort: number;
   /** Password of every broker user of the shared node. */
   passwords: Record<BrokerUser, string>;
-  /** redis://127.0.0.1:port of the shared Redis server. */
-  redisUrl: string;
+  /** redis://USER:PASSWORD@127.0.0.1:port of the shared Redis server, per ACL user. */
+  redisUrls: Record<RedisUser, string>;
 }
 
 /** A vhost of its own on the shared broker, set up like the production vhost "copr". */
@@ -38,8 +39,9 @@ export interface BusNamespace {
 }
 
 export interface RedisNamespace {
-  url: string;
-  /** Prefix ("t-<hex>:") that every key of the test must start with; use it as ioredis' keyPrefix. */
+  /** The shared server's URL for each ACL user (infra/redis/users.acl): give each component its own. */
+  urls: Record<RedisUser, string>;
+  /** Prefix ("copr:t-<hex>:", inside the components' ACL key pattern) that every key of the test must start with. */
   keyPrefix: string;
 }
 
@@ -78,15 +80,15 @@ export async function busNamespace(
   };
 }
 
-/** A key prefix t-<hex>: of its own on the shared Redis; disposing deletes every key with that prefix. */
-export function redisNamespace(services: Pick<SharedServices, "redisUrl">): Promise<RedisNamespace & AsyncDisposable> {
-  const keyPrefix = `${namespaceName()}:`;
-  const url = services.redisUrl;
+/** A key prefix copr:t-<hex>: of its own on the shared Redis; disposing deletes every key with that prefix. */
+export function redisNamespace(services: Pick<SharedServices, "redisUrls">): Promise<RedisNamespace & AsyncDisposable> {
+  const keyPrefix = `copr:${namespaceName()}:`;
+  const urls = services.redisUrls;
   return Promise.resolve({
-    url,
+    urls,
     keyPrefix,
     [Symbol.asyncDispose]: async () => {
-      await deleteKeys(url, keyPrefix);
+      await deleteKeys(urls["copr-admin"], keyPrefix);
     },
   });
 }

@@ -1,6 +1,6 @@
 import { servicePath } from "./env.ts";
-import { randomBytes } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { freePort } from "./ports.ts";
@@ -9,6 +9,31 @@ import { ServiceProcess } from "./process.ts";
 import { reapStale } from "./reaper.ts";
 
 const REDIS_SERVER = "/usr/bin/redis-server";
+
+/** The ACL users that infra/redis/users.acl declares (the default user is off). */
+export const redisUsers = ["headhunter", "copr-web", "copr-admin"] as const;
+export type RedisUser = (typeof redisUsers)[number];
+
+/**
+ * infra/redis/users.acl with each user switched on with its password (as
+ * its sha256, the way an operator enables it); the default user stays off.
+ */
+export async function aclWithPasswords(passwords: Readonly<Record<RedisUser, string>>): Promise<string> {
+  const template = await readFile(join(infraDir, "redis/users.acl"), "utf8");
+  const seen = new Set<string>();
+  const lines = template.split("\n").map((line) => {
+    const m = /^user (\S+) off( .*)?$/.exec(line);
+    const name = m?.[1];
+    if (m === null || name === undefined || name === "default") return line;
+    const password = passwords[name as RedisUser] as string | undefined;
+    if (password === undefined) throw new Error(`infra/redis/users.acl declares user ${name} that the test kit does not know`);
+    seen.add(name);
+    return `user ${name} on #${createHash("sha256").update(password).digest("hex")}${m[2] ?? ""}`;
+  });
+  const missing = redisUsers.filter((u) => !seen.has(u));
+  if (missing.length > 0) throw new Error(`infra/redis/users.acl has no user ${missing.join(", ")}`);
+  return lines.join("\n");
+}
 
 export interface RedisOptions {
   /** Directory for the AOF/RDB files and logs; default: a new folder under .tmp/. */
@@ -19,18 +44,21 @@ export interface RedisOptions {
 
 /**
  * A private Redis server for dev and test, configured by the production
- * infra/redis/redis.conf (AOF on); only port, bind address, data dir,
- * logfile and daemonize are overridden on the command line.
+ * infra/redis/redis.conf (AOF on) and infra/redis/users.acl (a user per
+ * component, each with a generated password); only port, bind address,
+ * data dir, logfile, aclfile and daemonize are overridden on the command line.
  */
 export class RedisInstance {
   readonly port: number;
   readonly dir: string;
+  readonly passwords: Readonly<Record<RedisUser, string>>;
   readonly #startTimeoutMs: number;
   #server: ServiceProcess | undefined;
 
-  private constructor(init: { port: number; dir: string; startTimeoutMs: number }) {
+  private constructor(init: { port: number; dir: string; startTimeoutMs: number; passwords: Record<RedisUser, string> }) {
     this.port = init.port;
     this.dir = init.dir;
+    this.passwords = Object.freeze(init.passwords);
     this.#startTimeoutMs = init.startTimeoutMs;
   }
 
@@ -43,7 +71,9 @@ export class RedisInstance {
       const port = await freePort();
       const dir = options.dir ?? join(tmpRoot, `redis-${port}-${randomBytes(3).toString("hex")}`);
       await mkdir(dir, { recursive: true });
-      const instance = new RedisInstance({ port, dir, startTimeoutMs });
+      const passwords = Object.fromEntries(redisUsers.map((u) => [u, randomBytes(12).toString("hex")])) as Record<RedisUser, string>;
+      await writeFile(join(dir, "users.acl"), await aclWithPasswords(passwords), { mode: 0o600 });
+      const instance = new RedisInstance({ port, dir, startTimeoutMs, passwords });
       try {
         await instance.restart();
         return instance;
@@ -56,8 +86,14 @@ export class RedisInstance {
     }
   }
 
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+  /** redis://USER:PASSWORD@127.0.0.1:PORT for one of the ACL users. */
+  url(user: RedisUser): string {
+    return `redis://${user}:${this.passwords[user]}@127.0.0.1:${this.port}`;
+  }
+
+  /** A URL per ACL user. */
+  get urls(): Record<RedisUser, string> {
+    return Object.fromEntries(redisUsers.map((u) => [u, this.url(u)])) as Record<RedisUser, string>;
   }
 
   get running(): boolean {
@@ -71,6 +107,7 @@ export class RedisInstance {
       "--bind", "127.0.0.1",
       "--dir", this.dir,
       "--logfile", join(this.dir, "redis.log"),
+      "--aclfile", join(this.dir, "users.acl"),
       "--daemonize", "no",
     ];
   }
@@ -84,7 +121,7 @@ export class RedisInstance {
     const deadline = Date.now() + this.#startTimeoutMs;
     for (;;) {
       if (!server.alive) throw new Error(`redis-server exited while starting; see ${join(this.dir, "redis.log")}`);
-      if (await ping(this.port)) return;
+      if (await ping(this.port, this.passwords["copr-admin"])) return;
       if (Date.now() > deadline) {
         throw new Error(`redis-server did not answer PING within ${this.#startTimeoutMs} ms; see ${join(this.dir, "redis.log")}`);
       }
@@ -110,10 +147,11 @@ export class RedisInstance {
 }
 
 /**
- * One PING over a raw TCP connection; true when the answer is +PONG (a
- * server still loading its AOF answers -LOADING instead).
+ * AUTH as copr-admin and one PING over a raw TCP connection; true when the
+ * answers are +OK and +PONG (a server still loading its AOF answers
+ * -LOADING instead).
  */
-async function ping(port: number, timeoutMs = 1_000): Promise<boolean> {
+async function ping(port: number, adminPassword: string, timeoutMs = 1_000): Promise<boolean> {
   return await new Promise<boolean>((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
     let answer = "";
@@ -124,10 +162,12 @@ async function ping(port: number, timeoutMs = 1_000): Promise<boolean> {
     };
     const timer = setTimeout(() => done(false), timeoutMs);
     socket.setEncoding("utf8");
-    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("connect", () => socket.write(`AUTH copr-admin ${adminPassword}\r\nPING\r\n`));
     socket.on("data", (chunk: string) => {
       answer += chunk;
-      if (answer.includes("\r\n")) done(answer.startsWith("+PONG"));
+      const lines = answer.split("\r\n");
+      if (lines.length >= 3) done(lines[0] === "+OK" && lines[1] === "+PONG");
+      else if (answer.startsWith("-")) done(false);
     });
     socket.once("error", () => done(false));
     socket.once("close", () => done(false));

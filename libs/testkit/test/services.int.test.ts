@@ -14,11 +14,12 @@ describe("testkit services", () => {
     const server = await RedisInstance.start();
     try {
       {
-        await using ns = await redisNamespace({ redisUrl: server.url });
-        expect(ns.keyPrefix).toMatch(/^t-[0-9a-f]+:$/);
-        const before = new Redis(ns.url, { keyPrefix: ns.keyPrefix, lazyConnect: true });
+        await using ns = await redisNamespace({ redisUrls: server.urls });
+        expect(ns.keyPrefix).toMatch(/^copr:t-[0-9a-f]+:$/);
+        const before = new Redis(ns.urls.headhunter, { keyPrefix: ns.keyPrefix, lazyConnect: true });
         await before.connect();
-        await before.set("build:42", "succeeded");
+        // In a transaction, as the store writes: Redis replays it from the AOF with the default user's permissions.
+        await before.multi().set("build:42", "succeeded").hset("task:42", "state", "running").exec();
         await aofWritten(before);
         before.disconnect();
 
@@ -27,10 +28,11 @@ describe("testkit services", () => {
         await server.restart();
         expect(server.running).toBe(true);
 
-        const after = new Redis(server.url, { lazyConnect: true });
+        const after = new Redis(server.url("copr-admin"), { lazyConnect: true });
         try {
           await after.connect();
           expect(await after.get(`${ns.keyPrefix}build:42`)).toBe("succeeded");
+          expect(await after.hget(`${ns.keyPrefix}task:42`, "state")).toBe("running");
           await ns[Symbol.asyncDispose]();
           expect(await after.keys(`${ns.keyPrefix}*`)).toEqual([]);
         } finally {
