@@ -49,8 +49,12 @@ describe("a build cannot reach outside its sandbox", () => {
     await s.worker("fedoraproject:copr-worker:w1");
     const poisoner = await s.submit(await hostile("poisoner"));
     const [first] = await s.waitFinal(poisoner);
-    expect(first?.state).toBe("succeeded");
     expect(await logOf(s, poisoner)).toContain("poisoner: daemon started");
+    // Its daemon may plant its fake RPM in its own output before the build ends (it sees only its own
+    // directory): then copr-web refuses that file and the build fails for it; it is never published.
+    if (first?.state !== "succeeded") expect(first?.reason).toMatch(/planted-6\.6-6\.noarch\.rpm: /);
+    const own = join(s.resultsDir, "alice/hello/fedora-40-x86_64", `${String(poisoner).padStart(8, "0")}-poisoner`);
+    expect((await readdir(own).catch(() => [])).filter((f) => f.startsWith("planted"))).toEqual([]);
     // The sandbox's PID namespace ended with the build: its daemon too.
     await until(async () => (await builderProcesses(s, "copr-hostile-daemon")) === "", 10_000, "the daemon to be gone");
 
@@ -140,6 +144,17 @@ describe("a build cannot reach outside its sandbox", () => {
     worker.kill();
     await until(async () => (await builderProcesses(s, "sleep 300[78]")) === "", 30_000, "the orphaned build to be stopped");
     globalThis.console.log(`sandbox: killed worker's build gone ${Math.round(performance.now() - killed)} ms after kill -9`);
+  });
+
+  it("publishes no package the build's SRPM did not make, even one rpmbuild wrote into the results", async () => {
+    await using s = await startStack();
+    await s.worker("fedoraproject:copr-worker:w1");
+    const id = await s.submit(await hostile("smuggler"));
+    const [task] = await s.waitFinal(id);
+    expect(task?.state).toBe("failed");
+    expect(task?.reason).toMatch(/contraband-6\.6\.6-1\.noarch\.rpm was built from contraband-6\.6\.6-1\.src\.rpm, not from this build's smuggler-1\.0-1\.src\.rpm/);
+    const published = await readdir(join(s.resultsDir, "alice", "hello", "fedora-40-x86_64"), { recursive: true }).catch(() => []);
+    expect(published.filter((f) => f.includes("contraband"))).toEqual([]);
   });
 
   it("fails a build that writes past its file size limit, and says so", async () => {

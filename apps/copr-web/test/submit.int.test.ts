@@ -3,12 +3,12 @@ import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
-import { helloSpec, webFixture } from "./fixtures.ts";
+import { helloSpec, scanKeys, webFixture } from "./fixtures.ts";
 
 const spec = helloSpec;
 
 async function queued(f: Awaited<ReturnType<typeof webFixture>>): Promise<string[]> {
-  return await f.web.store.redis.keys(`${f.keyPrefix}bull:tasks-*:*[0-9]@[0-9]*`);
+  return await scanKeys(f.web.store.redis, `${f.keyPrefix}bull:tasks-*:*[0-9]@[0-9]*`);
 }
 
 describe("copr-web: submitting an SRPM", () => {
@@ -172,9 +172,10 @@ describe("copr-web: result uploads", () => {
     const taskId = ((await res.json()) as { tasks: { id: string }[] }).tasks[0]?.id ?? "";
     const w1 = await f.web.store.addWorker("fedoraproject:copr-worker:w1");
     const w2 = await f.web.store.addWorker("fedoraproject:copr-worker:w2");
-    const body = Buffer.from("not really an rpm, but checksummed");
-    const put = async (token: string, attempt: number): Promise<{ status: number; code?: string }> => {
-      const r = await fetch(`${f.web.url}/api/results/${taskId}/${attempt}/hello-1.0-1.noarch.rpm`, {
+    // A package this build's SRPM produced: hello's own binary RPM.
+    const own = await readFile(await rpmbuild(spec(), "-bb"));
+    const put = async (token: string, attempt: number, name = "hello-1.0-1.noarch.rpm", body: Buffer = own): Promise<{ status: number; code?: string }> => {
+      const r = await fetch(`${f.web.url}/api/results/${taskId}/${attempt}/${name}`, {
         method: "PUT", body,
         headers: { authorization: `Bearer ${token}`, "x-checksum-sha256": createHash("sha256").update(body).digest("hex") },
       });
@@ -186,7 +187,14 @@ describe("copr-web: result uploads", () => {
     await f.web.store.transitionTask(taskId, "running", {}, 0);
     expect(await put(w2.token, 0)).toEqual({ status: 409, code: "NOT_YOUR_TASK" });
     expect(await put(w1.token, 1)).toEqual({ status: 409, code: "NOT_YOUR_TASK" });
+    // Only packages built from this build's SRPM: not another package, not another version, not a file that is no RPM.
+    const other = await readFile(await rpmbuild(spec().replace("Name: hello", "Name: intruder"), "-bb"));
+    const newer = await readFile(await rpmbuild(spec().replace("Version: 1.0", "Version: 9.9"), "-bs"));
+    expect(await put(w1.token, 0, "intruder-1.0-1.noarch.rpm", other)).toEqual({ status: 422, code: "FOREIGN_PACKAGE" });
+    expect(await put(w1.token, 0, "hello-9.9-1.src.rpm", newer)).toEqual({ status: 422, code: "FOREIGN_PACKAGE" });
+    expect(await put(w1.token, 0, "hello-1.0-1.noarch.rpm", Buffer.from("not really an rpm, but checksummed"))).toEqual({ status: 422, code: "NOT_RPM" });
     expect(await put(w1.token, 0)).toEqual({ status: 201 });
+    expect(await put(w1.token, 0, "hello-1.0-1.src.rpm", await readFile(await rpmbuild(spec())))).toEqual({ status: 201 });
     await f.web.store.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
     // Published: the worker that ran it cannot replace its results any more.
     expect(await put(w1.token, 0)).toEqual({ status: 409, code: "NOT_RUNNING" });

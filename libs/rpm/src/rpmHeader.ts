@@ -127,6 +127,7 @@ function infoFromHeader(lead: RpmLead, header: HeaderBlock, requireSource: boole
     arch,
     summary: header.string(RPM_TAGS.SUMMARY) ?? "",
     isSource,
+    sourceRpm: isSource ? null : header.string(RPM_TAGS.SOURCERPM) ?? null,
     excludeArch: header.stringArray(RPM_TAGS.EXCLUDEARCH) ?? [],
     exclusiveArch: header.stringArray(RPM_TAGS.EXCLUSIVEARCH) ?? [],
     buildArchs: header.stringArray(RPM_TAGS.BUILDARCHS) ?? [],

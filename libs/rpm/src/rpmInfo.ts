@@ -13,6 +13,8 @@ export interface RpmInfo {
   arch: string;
   summary: string;
   isSource: boolean;
+  /** A binary package's SOURCERPM tag: the source RPM it was built from (`name-version-release.src.rpm`); null for a source RPM. */
+  sourceRpm: string | null;
   excludeArch: string[];
   exclusiveArch: string[];
   /** `BuildArch:` of the spec (source RPMs only), e.g. ["noarch"]. */
@@ -27,4 +29,9 @@ export interface RpmInfo {
 export function nevra(info: Pick<RpmInfo, "name" | "epoch" | "version" | "release" | "arch" | "isSource">): string {
   const epoch = info.epoch === null ? "" : `${info.epoch}:`;
   return `${info.name}-${epoch}${info.version}-${info.release}.${info.isSource ? "src" : info.arch}`;
+}
+
+/** The SOURCERPM value rpmbuild writes into every binary package built from this source RPM. */
+export function sourceRpmName(srpm: Pick<RpmInfo, "name" | "version" | "release">): string {
+  return `${srpm.name}-${srpm.version}-${srpm.release}.src.rpm`;
 }

@@ -80,7 +80,7 @@ describe("readRpmInfo refuses what is not a source RPM", () => {
     const rpm = await work.build("-bb", { name: "hello", epoch: 1, buildArch: "noarch" });
     expect(await codeOf(rpm)).toBe("NOT_SOURCE");
     const info = await readRpmInfo(rpm, { requireSource: false });
-    expect(info).toMatchObject({ name: "hello", epoch: 1, arch: "noarch", isSource: false });
+    expect(info).toMatchObject({ name: "hello", epoch: 1, arch: "noarch", isSource: false, sourceRpm: expect.stringMatching(/^hello-.*\.src\.rpm$/) as string });
     expect(nevra(info)).toBe(`${await work.query(rpm, "%{NEVR}")}.noarch`);
   });
 

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { resultDir } from "@copr/repo";
-import type { WorkerRecord } from "@copr/store";
+import { RpmError, nevra, readRpmInfo, sourceRpmName } from "@copr/rpm";
+import type { SrpmInfo, WorkerRecord } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/respond.ts";
 
@@ -14,6 +15,30 @@ import { HttpError } from "../http/respond.ts";
 const RESULT_FILE = /^[A-Za-z0-9][A-Za-z0-9._+~^-]*\.(rpm|log|log\.gz|json)$/;
 /** Largest single result file, bytes (8 GiB). */
 const MAX_RESULT_BYTES = 8 * 1024 ** 3;
+
+/**
+ * Refuses a package that this build's SRPM did not produce: a binary RPM
+ * must name that SRPM in its SOURCERPM tag (rpmbuild and mock write it), a
+ * source RPM must be that SRPM's name, epoch, version and release. A build
+ * that drops some other RPM among its results cannot publish it.
+ */
+async function checkBuiltFrom(path: string, fileName: string, srpm: SrpmInfo): Promise<void> {
+  let info;
+  try {
+    info = await readRpmInfo(path, { requireSource: false });
+  } catch (error) {
+    if (error instanceof RpmError) throw new HttpError(422, "NOT_RPM", `${fileName}: ${error.message}`);
+    throw error;
+  }
+  const expected = sourceRpmName(srpm);
+  if (info.isSource) {
+    if (info.name !== srpm.name || info.epoch !== srpm.epoch || info.version !== srpm.version || info.release !== srpm.release) {
+      throw new HttpError(422, "FOREIGN_PACKAGE", `${fileName} is the source package ${nevra(info)}, not this build's ${expected}`);
+    }
+  } else if (info.sourceRpm !== expected) {
+    throw new HttpError(422, "FOREIGN_PACKAGE", `${fileName} was built from ${info.sourceRpm ?? "no source package"}, not from this build's ${expected}`);
+  }
+}
 
 /**
  * Stores one result file of a task, sent by the worker that runs the task's
@@ -58,6 +83,7 @@ export async function receiveResult(
     );
     const sha256 = hash.digest("hex");
     if (sha256 !== expected) throw new HttpError(422, "CHECKSUM_MISMATCH", `${fileName}: received sha256 ${sha256}, expected ${expected}; send it again`);
+    if (fileName.endsWith(".rpm")) await checkBuiltFrom(tmp, fileName, build.srpm);
     const path = join(dir, fileName);
     await rename(tmp, path);
     return { path, sha256, size };
