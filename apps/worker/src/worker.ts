@@ -5,6 +5,7 @@ import { RepoMethods } from "./agent/repoMethods.ts";
 import type { BuilderHost } from "./build/builderConnection.ts";
 import { BuildRunner, type Connect } from "./build/buildRunner.ts";
 import { probeHosts } from "./build/probeHosts.ts";
+import { StaticProvisioner, type Provisioner } from "./build/provisioner.ts";
 
 export interface WorkerOptions {
   bus: BusConfig;
@@ -16,7 +17,10 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** Broker users allowed to call build, cancel and createrepo. Default ["headhunter"]. */
   dispatchers?: readonly string[];
+  /** builder hosts of the builders file (`hosts`) */
   hosts: BuilderHost[];
+  /** builders made on demand (`provisioners` of the builders file) */
+  provisioners?: Provisioner[];
   connect: Connect;
   /** copr-web's results root, when this worker also regenerates repositories */
   resultsDir?: string | undefined;
@@ -34,7 +38,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   // Before anything is announced: a host that cannot sandbox builds is refused.
   await probeHosts(o.hosts, o.connect, o.log);
   const bus = await BusConnection.open({ ...o.bus, containerId: o.bus.containerId ?? o.name }, { logger: o.log });
-  const runner = new BuildRunner({ hosts: o.hosts, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, webUrl: o.webUrl, log: o.log });
+  const provisioners: Provisioner[] = [new StaticProvisioner(o.hosts), ...(o.provisioners ?? [])];
+  const runner = new BuildRunner({ provisioners, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, webUrl: o.webUrl, log: o.log });
   const repo = o.resultsDir === undefined ? undefined : new RepoMethods(o.resultsDir);
   const epoch = await nextEpoch(o.stateDir);
   let agent: Agent;
@@ -43,7 +48,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       name: o.name,
       epoch,
       heartbeatIntervalMs: o.heartbeatMs,
-      capabilities: { arches: runner.arches, createrepo: repo !== undefined, hosts: o.hosts.map((h) => h.name) },
+      capabilities: { arches: runner.arches, createrepo: repo !== undefined, hosts: [...o.hosts.map((h) => h.name), ...(o.provisioners ?? []).map((p) => p.name)] },
       slots: () => runner.slots,
     });
   } catch (error) {
@@ -63,6 +68,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     close() {
       closing ??= (async () => {
         await runner.close();
+        await Promise.all(provisioners.map((p) => p.close()));
         agent.close();
         await repo?.close();
         await bus.close();

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AgentMethodError, silentLogger, type Signals } from "@copr/bus";
 import { buildArgsSchema } from "@copr/domain";
 import { BuildRunner } from "./buildRunner.ts";
+import { StaticProvisioner } from "./provisioner.ts";
 
 const args = (srpmUrl: string, resultsUrl: string) => buildArgsSchema.parse({
   task_id: "1-fedora-40-x86_64", attempt: 0, build_id: 1, owner: "alice", project: "hello", chroot: "fedora-40-x86_64", arch: "x86_64",
@@ -11,7 +12,7 @@ const args = (srpmUrl: string, resultsUrl: string) => buildArgsSchema.parse({
 describe("BuildRunner.start", () => {
   it("refuses a build call that points anywhere but its copr-web, before anything starts", () => {
     const runner = new BuildRunner({
-      hosts: [], connect: () => Promise.reject(new Error("never")), signals: {} as unknown as Signals,
+      provisioners: [new StaticProvisioner([])], connect: () => Promise.reject(new Error("never")), signals: {} as unknown as Signals,
       agentName: "a:b:c", token: "copr_w_secret", webUrl: "http://copr.example.org:8080/", log: silentLogger,
     });
     const web = "http://copr.example.org:8080/api";

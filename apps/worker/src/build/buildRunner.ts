@@ -11,13 +11,16 @@ import { AgentMethodError, workerBuildDomain, type BusLogger, type Signals } fro
 import { logProofText, proofFromHash, statusProofText, tokenKey, type BuildArgs, type BuildResult } from "@copr/domain";
 import type { BuilderConnection, BuilderHost } from "./builderConnection.ts";
 import { LogBatcher } from "./logBatcher.ts";
+import type { BuilderClaim, Provisioner } from "./provisioner.ts";
 import { DEFAULT_SANDBOX_LIMITS, PROBE_SCRIPT, bubblewrapCommand, limitReason, sandboxFromProbe } from "./sandbox.ts";
 
 export type Connect = (host: BuilderHost) => Promise<BuilderConnection>;
 
 interface Running {
   args: BuildArgs;
-  host: BuilderHost;
+  claim: BuilderClaim;
+  /** the builder, once the provisioner gave it */
+  host: BuilderHost | undefined;
   connection: BuilderConnection | undefined;
   pidFile: string;
   cancel: "requested" | "timeout" | undefined;
@@ -34,7 +37,7 @@ const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  * and report every state as a status signal.
  */
 export class BuildRunner {
-  readonly #hosts: BuilderHost[];
+  readonly #provisioners: readonly Provisioner[];
   readonly #connect: Connect;
   readonly #signals: Signals;
   readonly #agentName: string;
@@ -47,9 +50,9 @@ export class BuildRunner {
   readonly #running = new Map<string, Running>();
   #seq = 0;
 
-  constructor(deps: { hosts: BuilderHost[]; connect: Connect; signals: Signals; agentName: string; token: string; webUrl: string; log: BusLogger }) {
+  constructor(deps: { provisioners: readonly Provisioner[]; connect: Connect; signals: Signals; agentName: string; token: string; webUrl: string; log: BusLogger }) {
     this.#webUrl = deps.webUrl.replace(/\/+$/, "");
-    this.#hosts = deps.hosts;
+    this.#provisioners = deps.provisioners;
     this.#connect = deps.connect;
     this.#signals = deps.signals;
     this.#agentName = deps.agentName;
@@ -59,34 +62,39 @@ export class BuildRunner {
   }
 
   get slots(): { total: number; used: number } {
-    return { total: this.#hosts.reduce((n, h) => n + h.slots, 0), used: this.#running.size };
+    return { total: this.#provisioners.reduce((n, p) => n + p.slots, 0), used: this.#running.size };
   }
 
   get arches(): string[] {
-    return [...new Set(this.#hosts.flatMap((h) => h.arches))];
+    return [...new Set(this.#provisioners.flatMap((p) => p.arches))];
   }
 
   list(): { task_id: string; attempt: number; host: string; chroot: string }[] {
-    return [...this.#running.values()].map((r) => ({ task_id: r.args.task_id, attempt: r.args.attempt, host: r.host.name, chroot: r.args.chroot }));
+    return [...this.#running.values()].map((r) => ({ task_id: r.args.task_id, attempt: r.args.attempt, host: r.host?.name ?? r.claim.label, chroot: r.args.chroot }));
   }
 
   /** Starts a build (or confirms the one already running for this task and attempt). */
   start(args: BuildArgs): BuildResult {
     const key = `${args.task_id}@${args.attempt}`;
     const existing = this.#running.get(key);
-    if (existing !== undefined) return { accepted: true, host: existing.host.name, already_running: true };
+    if (existing !== undefined) return { accepted: true, host: existing.host?.name ?? existing.claim.label, already_running: true };
     // The worker's token goes with both requests: only to copr-web's own API.
     for (const [what, url] of [["SRPM", args.srpm_url], ["results", args.results_url]] as const) {
       if (!url.startsWith(`${this.#webUrl}/api/`)) {
         throw new AgentMethodError("FOREIGN_URL", `the ${what} URL ${url} is not on this worker's copr-web (${this.#webUrl}, COPR_WORKER_WEB_URL); refusing to send the worker token there`);
       }
     }
-    const host = this.#pickHost(args.arch);
-    if (host === undefined) throw new AgentMethodError("BUSY", `no builder host with a free slot for ${args.arch}`);
-    const run: Running = { args, host, connection: undefined, pidFile: "", cancel: undefined, done: Promise.resolve() };
+    const request = { arch: args.arch, owner: args.owner, project: args.project, task: key };
+    let claim: BuilderClaim | undefined;
+    for (const p of this.#provisioners) {
+      claim = p.claim(request);
+      if (claim !== undefined) break;
+    }
+    if (claim === undefined) throw new AgentMethodError("BUSY", `no builder host with a free slot for ${args.arch}`);
+    const run: Running = { args, claim, host: undefined, connection: undefined, pidFile: "", cancel: undefined, done: Promise.resolve() };
     this.#running.set(key, run);
     run.done = this.#build(run).finally(() => this.#running.delete(key));
-    return { accepted: true, host: host.name, already_running: false };
+    return { accepted: true, host: claim.label, already_running: false };
   }
 
   /** Stops a running build's whole process group; it then reports `canceled`. */
@@ -106,14 +114,6 @@ export class BuildRunner {
     }));
   }
 
-  #pickHost(arch: string): BuilderHost | undefined {
-    const used = new Map<string, number>();
-    for (const r of this.#running.values()) used.set(r.host.name, (used.get(r.host.name) ?? 0) + 1);
-    return this.#hosts
-      .filter((h) => h.arches.includes(arch) && (used.get(h.name) ?? 0) < h.slots)
-      .sort((a, b) => (used.get(a.name) ?? 0) / a.slots - (used.get(b.name) ?? 0) / b.slots)[0];
-  }
-
   async #status(args: BuildArgs, state: "running" | "succeeded" | "failed" | "canceled", reason?: string, builder?: string): Promise<void> {
     const report = {
       task_id: args.task_id, attempt: args.attempt, agent: this.#agentName, state, seq: this.#seq++,
@@ -126,7 +126,7 @@ export class BuildRunner {
   }
 
   async #build(run: Running): Promise<void> {
-    const { args, host } = run;
+    const { args } = run;
     const local = await mkdtemp(join(tmpdir(), `copr-worker-${args.task_id}-`));
     // The full log goes to disk as it comes (gzip), not into memory: a build log can be large.
     const logPath = join(local, "builder-live.log.gz");
@@ -156,16 +156,24 @@ export class BuildRunner {
     }, args.timeout_s * 1000);
     timer.unref();
     let final: { state: "succeeded" | "failed" | "canceled"; reason?: string } = { state: "failed", reason: "the worker stopped" };
-    const remoteDir = `${host.workDir}/${args.task_id}-${args.attempt}`;
-    const limits = host.limits ?? DEFAULT_SANDBOX_LIMITS;
+    let remoteDir: string | undefined;
+    /** The build ran to its end on a builder that answered throughout: the builder may be used again. */
+    let builderSound = false;
     try {
       const srpmName = args.srpm_file;
       const srpmLocal = join(local, srpmName);
       await this.#fetchSrpm(args, srpmLocal);
+      if (run.cancel !== undefined) throw new Error("canceled before start");
+      const host = await run.claim.builder();
+      run.host = host;
+      const limits = host.limits ?? DEFAULT_SANDBOX_LIMITS;
       const connection = await this.#connect(host);
       run.connection = connection;
       if (run.cancel !== undefined) throw new Error("canceled before start");
       const sandbox = sandboxFromProbe(host.name, (await connection.exec(PROBE_SCRIPT)).stdout);
+      // Absolute, so the build's cwd and its pid file agree: a relative work_dir is below the builder user's home.
+      const workDir = host.workDir.startsWith("/") ? host.workDir : `${(await connection.exec("printf %s \"$HOME\"")).stdout}/${host.workDir}`;
+      remoteDir = `${workDir}/${args.task_id}-${args.attempt}`;
       await connection.exec(`rm -rf ${shq(remoteDir)}`);
       await connection.mkdirp(`${remoteDir}/results`);
       await connection.upload(srpmLocal, `${remoteDir}/${srpmName}`);
@@ -190,6 +198,7 @@ export class BuildRunner {
         pidFile: run.pidFile,
         onOutput: (stream, chunk) => batcher.write(chunk, stream),
       });
+      builderSound = run.cancel === undefined;
       if (run.cancel === "requested") final = { state: "canceled", reason: "canceled on request" };
       else if (run.cancel === "timeout") final = { state: "failed", reason: `build timed out after ${args.timeout_s} s` };
       else if (result.code === 0) {
@@ -217,6 +226,7 @@ export class BuildRunner {
       }
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
+      builderSound = false;
       final = run.cancel === "requested" ? { state: "canceled", reason: "canceled on request" } : { state: "failed", reason: text };
       batcher.endStreams();
       say(`copr-worker: ${final.state}: ${text}`);
@@ -232,13 +242,16 @@ export class BuildRunner {
       } catch (err) {
         this.#log.warn({ task: args.task_id, err: String(err) }, "build log not uploaded");
       }
-      if (run.connection !== undefined) {
-        await run.connection.exec(`rm -rf ${shq(remoteDir)}`).catch(() => undefined);
+      if (run.connection !== undefined && remoteDir !== undefined) {
+        const dir = remoteDir;
+        const removed = await run.connection.exec(`rm -rf ${shq(dir)}`).then((r) => r.code === 0, () => false);
+        builderSound &&= removed;
         await Promise.resolve(run.connection.close()).catch(() => undefined);
       }
+      await run.claim.release(builderSound).catch((err: unknown) => this.#log.warn({ task: args.task_id, err: String(err) }, "builder not given back"));
       await rm(local, { recursive: true, force: true });
       await this.#status(args, final.state, final.reason).catch((err: unknown) => this.#log.error({ task: args.task_id, err: String(err) }, "final status not published"));
-      this.#log.info({ task: args.task_id, attempt: args.attempt, host: host.name, state: final.state, reason: final.reason }, "build ended");
+      this.#log.info({ task: args.task_id, attempt: args.attempt, host: run.host?.name ?? run.claim.label, state: final.state, reason: final.reason }, "build ended");
     }
   }
 
