@@ -14,6 +14,7 @@ import { startHeadhunter } from "../apps/headhunter/src/headhunter.ts";
 import { connectBuilder } from "../apps/worker/src/builder/connectBuilder.ts";
 import { startWorker, type Worker } from "../apps/worker/src/worker.ts";
 import type { SandboxLimits } from "../apps/worker/src/build/sandbox.ts";
+import type { Provisioner } from "../apps/worker/src/build/provisioner.ts";
 
 /** Bus settings for a component's `user`, or for a worker with its own broker user (BusNamespace.agent). */
 export function busConfig(ns: BusNamespace, user: BrokerUser | AgentCredentials): BusConfig {
@@ -56,11 +57,13 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
 
   return {
     ns, web, hh, sshd, dataDir, resultsDir, aliceToken: alice.token,
-    async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number; limits?: SandboxLimits } = {}): Promise<Worker> {
+    /** A worker in this process; with `provisioners` its builders come only from those (no static host). */
+    async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number; limits?: SandboxLimits; provisioners?: Provisioner[] } = {}): Promise<Worker> {
       const { token } = await web.store.addWorker(name);
       const w = await startWorker({
         bus: busConfig(ns, await ns.agent(name)), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
-        hosts: [{
+        ...(options.provisioners === undefined ? {} : { provisioners: options.provisioners }),
+        hosts: options.provisioners !== undefined ? [] : [{
           name: `builder-${sshd.port}`, host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(),
           hostKeyFingerprint: options.hostKeyFingerprint ?? sshd.hostKeyFingerprint, arches: ["x86_64"], slots: options.slots ?? 2, workDir: sshd.workDir,
           ...(options.limits === undefined ? {} : { limits: options.limits }),

@@ -4,6 +4,7 @@ import { busConfigInput } from "@copr/config";
 import { runService } from "@copr/service";
 import { loadWorkerConfig } from "./config.ts";
 import { loadBuilders } from "./build/buildersFile.ts";
+import { CommandProvisioner } from "./build/commandProvisioner.ts";
 import { connectBuilder } from "./builder/connectBuilder.ts";
 import { startWorker } from "./worker.ts";
 
@@ -11,7 +12,7 @@ const log = defaultLogger("copr-worker");
 
 runService("copr-worker", log, async () => {
   const config = loadWorkerConfig();
-  const hosts = config.buildersFile === undefined ? [] : await loadBuilders(config.buildersFile);
+  const builders = config.buildersFile === undefined ? { hosts: [], provisioners: [] } : await loadBuilders(config.buildersFile);
   return await startWorker({
     bus: parseBusConfig(busConfigInput(config)),
     name: config.name,
@@ -19,7 +20,8 @@ runService("copr-worker", log, async () => {
     webUrl: config.webUrl,
     stateDir: config.stateDir,
     heartbeatMs: config.heartbeatMs,
-    hosts,
+    hosts: builders.hosts,
+    provisioners: builders.provisioners.map((p) => new CommandProvisioner(p, log)),
     connect: connectBuilder,
     resultsDir: config.resultsDir,
     log,
