@@ -1,25 +1,30 @@
 /**
  * `npm run demo`: the whole stack on private local services, one real build.
  *
- * Starts private RabbitMQ, Redis and a builder host (sshd with a non-root
- * builder user and its own host key) on free loopback ports, then copr-web,
- * Headhunter and a worker as separate processes. Creates a user with the
- * admin command, registers the worker with `copr worker add`, builds the
+ * Starts private RabbitMQ and Redis on free loopback ports, then copr-web,
+ * Headhunter and a worker as separate processes. The worker gets its
+ * builders from infra/worker/provisioner/local-sshd-allocate: a fresh
+ * builder user and sshd (own host key, loopback port) per owner and
+ * project. Creates a user with the admin command, registers the worker with `copr worker add`, builds the
  * example SRPM from examples/hello/hello.spec and submits it with
  * `copr build`, which shows it live. Prints the web UI, results and .repo URLs and
  * keeps running until Ctrl-C, then stops everything it started.
  * `--once` stops after the build (exit code = the build's).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { freePort, RabbitMqInstance, RedisInstance, rpmbuild, SshdInstance } from "../libs/testkit/src/index.ts";
+import { promisify } from "node:util";
+import { freePort, RabbitMqInstance, RedisInstance, rpmbuild } from "../libs/testkit/src/index.ts";
 import { repoRoot, tmpRoot } from "../libs/testkit/src/paths.ts";
 
 const once = process.argv.includes("--once");
 const children: ChildProcess[] = [];
 let services: { close(): Promise<void> }[] = [];
+const PROVISIONER = join(repoRoot, "infra/worker/provisioner");
+/** Where local-sshd-allocate keeps its builders; what is left there at the end is released. */
+let builderState: string | undefined;
 let stopping = false;
 
 const say = (text: string): void => void process.stdout.write(`demo: ${text}\n`);
@@ -80,6 +85,12 @@ async function shutdown(code: number): Promise<never> {
     c.kill("SIGTERM");
     setTimeout(() => c.kill("SIGKILL"), 5000).unref();
   })));
+  // The worker releases its builders when it stops; one it could not (killed) goes here.
+  if (builderState !== undefined) {
+    const state = builderState;
+    const left = await readdir(state).catch(() => []);
+    await Promise.allSettled(left.map((id) => promisify(execFile)(join(PROVISIONER, "local-sshd-release"), [id], { env: { ...baseEnv({}), COPR_LOCAL_SSHD_STATE: state } })));
+  }
   await Promise.allSettled(services.map((s) => s.close()));
   say("stopped");
   process.exit(code);
@@ -89,9 +100,9 @@ async function shutdown(code: number): Promise<never> {
 async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
-  say("starting private RabbitMQ, Redis and a builder host (sshd) on 127.0.0.1 ...");
-  const [broker, redis, sshd] = await Promise.all([RabbitMqInstance.start(), RedisInstance.start(), SshdInstance.start()]);
-  services = [broker, redis, sshd];
+  say("starting private RabbitMQ and Redis on 127.0.0.1 ...");
+  const [broker, redis] = await Promise.all([RabbitMqInstance.start(), RedisInstance.start()]);
+  services = [broker, redis];
   const dir = await mkdtemp(join(tmpRoot, "demo-"));
   await mkdir(join(dir, "web"), { recursive: true });
   const webPort = await freePort();
@@ -127,17 +138,21 @@ async function main(): Promise<void> {
   await writeFile(userConfig, `[copr-cli]\ncopr_url = ${webUrl}\ntoken = ${await token("demo", false)}\n`);
   const copr = (args: string[], config: string, show = true) => command(["apps/copr-web/src/cli/main.ts", ...args, "--config", config], {}, show);
 
-  // The worker: registered by an admin, builds on the private builder host, also runs createrepo_c.
+  // The worker: registered by an admin, builds on builders it allocates, also runs createrepo_c.
   const workerName = "fedoraproject:copr-worker:demo1";
   say(`$ copr worker add ${workerName}`);
   const added = await copr(["worker", "add", workerName, "--json"], adminConfig, false);
   const workerToken = /"token":\s*"([^"]+)"/.exec(added.out)?.[1];
   const workerBrokerPassword = /"brokerPassword":\s*"([^"]+)"/.exec(added.out)?.[1];
   if (workerToken === undefined || workerBrokerPassword === undefined) throw new Error(`copr worker add failed: ${added.out}`);
-  await writeFile(join(dir, "builder.key"), sshd.privateKey, { mode: 0o600 });
+  // Builders per owner and project, each a fresh user and sshd made by the shipped local-sshd provisioner.
+  await promisify(execFile)("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "copr demo worker", "-f", join(dir, "builder.key")]);
+  builderState = join(dir, "builders");
   await writeFile(join(dir, "builders.json"), JSON.stringify({
-    hosts: [{ name: "builder1", host: "127.0.0.1", port: sshd.port, user: sshd.user, key_file: join(dir, "builder.key"),
-      host_key_fingerprint: sshd.hostKeyFingerprint, arches: ["x86_64"], slots: 2, work_dir: sshd.workDir }],
+    provisioners: [{
+      name: "local", type: "command", allocate: join(PROVISIONER, "local-sshd-allocate"), release: join(PROVISIONER, "local-sshd-release"),
+      arches: ["x86_64"], slots: 2, key_file: join(dir, "builder.key"), idle_seconds: 600, env: { COPR_LOCAL_SSHD_STATE: builderState },
+    }],
   }, null, 2));
 
   let ready: () => void = () => undefined;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { dirname } from "node:path";
-import { utils } from "ssh2";
+import ssh2 from "ssh2";
 import { z } from "zod";
 import type { BusLogger } from "@copr/bus";
 import type { BuilderHost } from "./builderConnection.ts";
@@ -50,7 +50,7 @@ interface Idle {
 
 /** The OpenSSH public key line of a private key, which each new builder is to authorize. */
 export function publicKeyLine(privateKey: string): string {
-  const key = utils.parseKey(privateKey);
+  const key = ssh2.utils.parseKey(privateKey);
   if (key instanceof Error) throw new Error(`the provisioner's key_file is not a private key ssh2 can read: ${key.message}`);
   return `${key.type} ${key.getPublicSSH().toString("base64")}`;
 }
