@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const dispatched = new Map<string, number>();
     const started = new Map<string, number>();
     const name = "fedoraproject:copr-worker:bench";
-    const { token } = await web.store.addWorker(name);
+    const { token } = await web.store.workers.addWorker(name);
     // Measuring hooks: the moment a connection's run() is called is when the build command starts.
     const connect = async (host: Parameters<typeof connectBuilder>[0]): Promise<BuilderConnection> => {
       const c = await connectBuilder(host);
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
       return startBuild(args);
     };
 
-    const alice = await web.store.createUser("alice");
-    await web.store.createProject("alice", "hello", ["fedora-40-x86_64"]);
+    const alice = await web.store.accounts.createUser("alice");
+    await web.store.projects.createProject("alice", "hello", ["fedora-40-x86_64"]);
     const srpm = await readFile(await rpmbuild(await readFile("examples/hello/hello.spec", "utf8")));
     while (hh.pool.snapshot().length === 0) await new Promise((r) => setTimeout(r, 50));
 
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       const t = view.tasks[0]?.queuedAt ?? Number.NaN;
       accepted.set(task, t);
       for (;;) {
-        const tasks = await web.store.getTasks(view.build.taskIds);
+        const tasks = await web.store.builds.getTasks(view.build.taskIds);
         if (tasks.every((x) => isFinal(x.state))) break;
         await new Promise((r) => setTimeout(r, 20));
       }

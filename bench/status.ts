@@ -37,10 +37,10 @@ async function main(): Promise<void> {
       for (let i = 0; i < builds; i += 500) {
         await Promise.all(Array.from({ length: Math.min(500, builds - i) }, (_, k) => {
           const owner = `owner${(i + k) % OWNERS}`;
-          return web.store.createBuild({ owner, project: "p", submittedBy: owner, srpm, chroots: CHROOTS.map((chroot) => ({ chroot })) });
+          return web.store.builds.createBuild({ owner, project: "p", submittedBy: owner, srpm, chroots: CHROOTS.map((chroot) => ({ chroot })) });
         }));
       }
-      const summary = await web.store.statusCounts("pending");
+      const summary = await web.store.status.statusCounts("pending");
       console.log(`filled ${summary.total} pending tasks across ${Object.keys(summary.byOwner).length} owners in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
       const requests: string[] = [

@@ -37,7 +37,7 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     const stored = gunzipSync(await readFile(join(dir, "builder-live.log.gz"))).toString("utf8");
     expect(stored).toMatch(/\nWrote: .*hello-1\.0-1\.noarch\.rpm\n/);
     expect(stored.trimEnd().split("\n").at(-1)).toBe("copr-worker: succeeded");
-    const log = (await s.web.store.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
+    const log = (await s.web.store.logs.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
     expect(log).toMatch(/copr-worker: sandbox: bubblewrap .*; network off; limits: /);
     expect(log).toMatch(/running rpmbuild --rebuild --nodeps in the sandbox instead/);
     expect(log).toMatch(/Wrote: .*hello-1\.0-1\.noarch\.rpm/);
@@ -54,7 +54,7 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     const [task] = await s.waitFinal(id);
     expect(task?.state).toBe("failed");
     expect(task?.reason).toMatch(/exited with code/);
-    const log = (await s.web.store.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
+    const log = (await s.web.store.logs.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
     expect(log).toMatch(/about to fail/);
     const dir = join(s.resultsDir, "alice/hello/fedora-40-x86_64", `${String(id).padStart(8, "0")}-hello`);
     expect(await readdir(dir)).toContain("builder-live.log.gz");
@@ -65,7 +65,7 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     await s.worker("fedoraproject:copr-worker:w1");
     const id = await s.submit(helloSpec("echo started; sleep 317 & wait"));
     await until(async () => (await s.tasks(id))[0]?.state === "running", 30_000, "running");
-    await until(async () => (await s.web.store.readLog((await s.tasks(id))[0]?.id ?? "")).some((e) => e.lines.includes("started")), 30_000, "build output");
+    await until(async () => (await s.web.store.logs.readLog((await s.tasks(id))[0]?.id ?? "")).some((e) => e.lines.includes("started")), 30_000, "build output");
     await s.web.store.redis.ping();
     const { TaskQueues } = await import("@copr/queue");
     const { Redis } = await import("ioredis");
@@ -86,7 +86,7 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     const id = await s.submit(helloSpec("echo started; sleep 319 & wait"), { timeoutS: 3 });
     const [task] = await s.waitFinal(id, 30_000);
     expect(task).toMatchObject({ state: "failed", reason: "build timed out after 3 s" });
-    const log = (await s.web.store.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
+    const log = (await s.web.store.logs.readLog(task?.id ?? "")).flatMap((e) => e.lines).join("\n");
     expect(log).toMatch(/started/);
     expect(log).toMatch(/copr-worker: failed \(build timed out after 3 s\)/);
     const left = await run("pgrep", ["-u", s.sshd.user, "-f", "sleep 319"]).then((r) => r.stdout.trim(), () => "");

@@ -19,7 +19,7 @@ describe("the pipeline survives the loss of its services", () => {
       // The build waits for release(): it is running through both outages, however long they take.
       const id = await s.submit(helloSpec(`echo started; ${waitForRelease}; echo done building`));
       const taskId = `${id}-fedora-40-x86_64`;
-      await until(async () => (await s.web.store.readLog(taskId)).some((e) => e.lines.includes("started")), 60_000, "the build to start");
+      await until(async () => (await s.web.store.logs.readLog(taskId)).some((e) => e.lines.includes("started")), 60_000, "the build to start");
 
       await broker.kill();
       await new Promise((r) => setTimeout(r, 500));
@@ -31,7 +31,7 @@ describe("the pipeline survives the loss of its services", () => {
 
       const [task] = await s.waitFinal(id, 120_000);
       expect(task).toMatchObject({ state: "succeeded", attempt: 0, hosts: ["fedoraproject:copr-worker:w1"] });
-      const buildLog = (await s.web.store.readLog(taskId)).flatMap((e) => e.lines);
+      const buildLog = (await s.web.store.logs.readLog(taskId)).flatMap((e) => e.lines);
       expect(buildLog).toContain("done building");
       expect(buildLog.filter((l) => l === "started")).toHaveLength(1);
       const dir = chrootDir(s.resultsDir, { owner: "alice", project: "hello", chroot: "fedora-40-x86_64" });

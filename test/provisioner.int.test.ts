@@ -25,7 +25,7 @@ async function localSshd(privateKey: string, extra: Partial<CommandProvisionerCo
 
 /** The builder a build ran on, from the first line of its log: `… on local-<id> (copr-<id>@127.0.0.1)`. */
 async function builderOf(s: Awaited<ReturnType<typeof startStack>>, id: number): Promise<string> {
-  const first = (await s.web.store.readLog(`${id}-fedora-40-x86_64`)).flatMap((e) => e.lines)[0] ?? "";
+  const first = (await s.web.store.logs.readLog(`${id}-fedora-40-x86_64`)).flatMap((e) => e.lines)[0] ?? "";
   return /on (local-b[0-9a-f]{10}) \(copr-b[0-9a-f]{10}@127\.0\.0\.1\)$/.exec(first)?.[1] ?? `(no builder in: ${first})`;
 }
 
@@ -43,8 +43,8 @@ describe("builders from a command provisioner", () => {
     expect((await s.waitFinal(first))[0]?.state).toBe("succeeded");
     const second = await s.submit(helloSpec());
     expect((await s.waitFinal(second))[0]?.state).toBe("succeeded");
-    const bob = await s.web.store.createUser("bob");
-    await s.web.store.createProject("bob", "hello", ["fedora-40-x86_64"]);
+    const bob = await s.web.store.accounts.createUser("bob");
+    await s.web.store.projects.createProject("bob", "hello", ["fedora-40-x86_64"]);
     const third = await s.submit(helloSpec(), { as: { token: bob.token, project: "bob/hello" } });
     expect((await s.waitFinal(third))[0]?.state).toBe("succeeded");
 

@@ -28,7 +28,7 @@ async function builderProcesses(s: Stack, pattern: string): Promise<string> {
 }
 
 async function logOf(s: Stack, buildId: number): Promise<string> {
-  return (await s.web.store.readLog(`${buildId}-fedora-40-x86_64`)).flatMap((e) => e.lines).join("\n");
+  return (await s.web.store.logs.readLog(`${buildId}-fedora-40-x86_64`)).flatMap((e) => e.lines).join("\n");
 }
 
 async function cancel(s: Stack, buildId: number): Promise<void> {
@@ -59,8 +59,8 @@ describe("a build cannot reach outside its sandbox", () => {
     await until(async () => (await builderProcesses(s, "copr-hostile-daemon")) === "", 10_000, "the daemon to be gone");
 
     // The next build, another user's, on the same builder host.
-    const bob = await s.web.store.createUser("bob");
-    await s.web.store.createProject("bob", "hello", ["fedora-40-x86_64"]);
+    const bob = await s.web.store.accounts.createUser("bob");
+    await s.web.store.projects.createProject("bob", "hello", ["fedora-40-x86_64"]);
     const victim = await s.submit(helloSpec(), { as: { token: bob.token, project: "bob/hello" } });
     const [second] = await s.waitFinal(victim);
     expect(second?.state).toBe("succeeded");

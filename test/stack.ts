@@ -50,8 +50,8 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
     log, callTimeoutMs: 5000, missedIntervals: 3,
   });
   const sshd = await SshdInstance.start();
-  const alice = await web.store.createUser("alice");
-  await web.store.createProject("alice", "hello", ["fedora-40-x86_64"]);
+  const alice = await web.store.accounts.createUser("alice");
+  await web.store.projects.createProject("alice", "hello", ["fedora-40-x86_64"]);
   const workers: Worker[] = [];
   const resultsDir = join(dataDir, "results");
 
@@ -59,7 +59,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
     ns, web, hh, sshd, dataDir, resultsDir, aliceToken: alice.token,
     /** A worker in this process; with `provisioners` its builders come only from those (no static host). */
     async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number; limits?: SandboxLimits; provisioners?: Provisioner[] } = {}): Promise<Worker> {
-      const { token } = await web.store.addWorker(name);
+      const { token } = await web.store.workers.addWorker(name);
       const w = await startWorker({
         bus: busConfig(ns, await ns.agent(name)), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
         ...(options.provisioners === undefined ? {} : { provisioners: options.provisioners }),
@@ -77,7 +77,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
     },
     /** A worker as its own process (apps/worker/src/main.ts), for kill -9. */
     async spawnWorker(name: string): Promise<{ kill(): void }> {
-      const { token } = await web.store.addWorker(name);
+      const { token } = await web.store.workers.addWorker(name);
       const dir = await mkdtemp(join(tmpdir(), "copr-worker-proc-"));
       await writeFile(join(dir, "key"), sshd.privateKey, { mode: 0o600 });
       await writeFile(join(dir, "builders.json"), JSON.stringify({
@@ -135,8 +135,8 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
       await writeFile(join(sshd.workDir, `${taskId}-${attempt}`, "go"), "");
     },
     async tasks(buildId: number): Promise<Task[]> {
-      const b = await web.store.getBuild(buildId);
-      return b === null ? [] : await web.store.getTasks(b.taskIds);
+      const b = await web.store.builds.getBuild(buildId);
+      return b === null ? [] : await web.store.builds.getTasks(b.taskIds);
     },
     async waitFinal(buildId: number, timeoutMs = 60_000): Promise<Task[]> {
       const end = Date.now() + timeoutMs;

@@ -19,8 +19,8 @@ describe("builders", () => {
       COPR_BUS_PORT: String(ns.amqpPort), COPR_BUS_VHOST: ns.vhost, COPR_BUS_PASSWORD: ns.credentials("copr-web").password,
     }));
     try {
-      await web.store.addWorker("fedoraproject:copr-worker:w1");
-      await web.store.addWorker("fedoraproject:copr-worker:w2");
+      await web.store.workers.addWorker("fedoraproject:copr-worker:w1");
+      await web.store.workers.addWorker("fedoraproject:copr-worker:w2");
       const { username, password } = await ns.agent("fedoraproject:copr-worker:w1");
       const bus = await BusConnection.open(parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username, password }), { logger: silentLogger });
       const agent = await Agent.start(bus, {

@@ -82,10 +82,10 @@ async function submitted(f: Fixture, chroots: string[]): Promise<number> {
 
 /** Moves a task through starting and running to `final`, with one log line, as Headhunter would. */
 async function finish(f: Fixture, taskId: string, final: "succeeded" | "failed"): Promise<void> {
-  await f.web.store.transitionTask(taskId, "starting", { agent: "a:b:c" }, 0);
-  await f.web.store.transitionTask(taskId, "running", {}, 0);
-  await f.web.store.appendLog(taskId, 0, [`building ${taskId}`]);
-  await f.web.store.transitionTask(taskId, final, final === "failed" ? { reason: "rpmbuild exited 1" } : {}, 0);
+  await f.web.store.builds.transitionTask(taskId, "starting", { agent: "a:b:c" }, 0);
+  await f.web.store.builds.transitionTask(taskId, "running", {}, 0);
+  await f.web.store.logs.appendLog(taskId, 0, [`building ${taskId}`]);
+  await f.web.store.builds.transitionTask(taskId, final, final === "failed" ? { reason: "rpmbuild exited 1" } : {}, 0);
 }
 
 /** A TCP proxy whose connections the test can cut. */
@@ -154,18 +154,18 @@ describe("copr CLI", () => {
     const built = await run(["build", "hello", srpmPath, "--timeout", "90", "--nowait", "--config", config]);
     expect(built.code).toBe(0);
     const id = Number(/Created builds: (\d+)/.exec(built.stdout)?.[1]);
-    expect((await f.web.store.getBuild(id))?.timeoutS).toBe(90);
+    expect((await f.web.store.builds.getBuild(id))?.timeoutS).toBe(90);
     const shown = await run(["status", String(id), "--config", config]);
     expect(shown.stdout).toMatch(/timeout +90 s per chroot/);
     const untimed = await run(["build", "hello", srpmPath, "--nowait", "--config", config]);
     const other = Number(/Created builds: (\d+)/.exec(untimed.stdout)?.[1]);
-    expect((await f.web.store.getBuild(other))?.timeoutS).toBe(18_000);
+    expect((await f.web.store.builds.getBuild(other))?.timeoutS).toBe(18_000);
     for (const bad of ["0", "2h", "200000"]) {
       const refused = await run(["build", "hello", srpmPath, "--timeout", bad, "--nowait", "--config", config]);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/--timeout: a build timeout is whole seconds from 1 to 108000/);
     }
-    expect(await f.web.store.listBuildIds()).toHaveLength(2);
+    expect(await f.web.store.builds.listBuildIds()).toHaveLength(2);
   });
 
   it("resubmit builds an earlier build's SRPM again, keeping its timeout, and explains when nothing failed", async () => {
@@ -177,11 +177,11 @@ describe("copr CLI", () => {
     const again = await run(["resubmit", String(id), "--nowait", "--config", config]);
     expect(again).toMatchObject({ code: 0 });
     expect(again.stdout).toContain(`Build ${id} resubmitted as build ${id + 1} in alice/hello`);
-    expect(await f.web.store.getBuild(id + 1)).toMatchObject({ timeoutS: 120, srpm: { name: "hello" } });
+    expect(await f.web.store.builds.getBuild(id + 1)).toMatchObject({ timeoutS: 120, srpm: { name: "hello" } });
     const none = await run(["resubmit", String(id), "--failed", "--nowait", "--config", config]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/has no failed or canceled chroot to rebuild/);
-    expect(await f.web.store.listBuildIds()).toHaveLength(2);
+    expect(await f.web.store.builds.listBuildIds()).toHaveLength(2);
 
     // list-builds pages by the last id shown, and says how to get the next page.
     const first = await run(["list-builds", "hello", "--limit", "1", "--config", config]);
@@ -200,7 +200,7 @@ describe("copr CLI", () => {
     const res = await run(["build", "alice/hello", fake, "--nowait", "--config", await configFile(f.web.url, f.aliceToken)]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/NOT_RPM/);
-    expect(await f.web.store.listBuildIds()).toEqual([]);
+    expect(await f.web.store.builds.listBuildIds()).toEqual([]);
   });
 
   it("explains a refused token, a server that is not running and a missing config", async () => {
@@ -262,12 +262,12 @@ describe("copr CLI", () => {
     try {
       const watch = copr(["watch-build", String(id), "--json", "--config", await configFile(proxy.url, f.aliceToken)]);
       const task = `${id}-fedora-40-x86_64`;
-      await f.web.store.transitionTask(task, "starting", { agent: "a:b:c" }, 0);
+      await f.web.store.builds.transitionTask(task, "starting", { agent: "a:b:c" }, 0);
       await watch.stdoutMatches(/"to":"starting"/);
       proxy.cut();
-      await f.web.store.transitionTask(task, "running", {}, 0);
-      await f.web.store.appendLog(task, 0, ["after the drop"]);
-      await f.web.store.transitionTask(task, "succeeded", {}, 0);
+      await f.web.store.builds.transitionTask(task, "running", {}, 0);
+      await f.web.store.logs.appendLog(task, 0, ["after the drop"]);
+      await f.web.store.builds.transitionTask(task, "succeeded", {}, 0);
       const res = await watch.done;
       expect(res.code).toBe(0);
       const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; to?: string; lines?: string[] });
@@ -301,7 +301,7 @@ describe("copr CLI", () => {
     expect(root.stdout).toMatch(/token \(COPR_WORKER_TOKEN\): +copr_w_\S+$/m);
     expect(root.stdout).toContain(`broker user (COPR_BUS_USER):            ${w2}`);
     const brokerPassword = /broker password \(COPR_BUS_PASSWORD\): +(\S+)$/m.exec(root.stdout)?.[1] ?? "";
-    expect((await f.web.store.listWorkers()).map((w) => w.name)).toEqual([w2]);
+    expect((await f.web.store.workers.listWorkers()).map((w) => w.name)).toEqual([w2]);
     // The printed password logs in, as that worker only.
     const bus = await BusConnection.open(parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username: w2, password: brokerPassword }), { logger: silentLogger });
     await bus.close();
@@ -323,7 +323,7 @@ describe("copr CLI", () => {
     const again = await BusConnection.open(parseBusConfig({ port: ns.amqpPort, vhost: ns.vhost, username: w2, password: brokerPassword }), { logger: silentLogger });
     await again.close();
     expect((await run(["worker", "remove", w2, "--config", rootConfig])).code).toBe(0);
-    expect(await f.web.store.listWorkers()).toEqual([]);
+    expect(await f.web.store.workers.listWorkers()).toEqual([]);
     expect((await management.request("GET", `/api/users/${encodeURIComponent(w2)}`)).status).toBe(404);
   });
 
@@ -332,7 +332,7 @@ describe("copr CLI", () => {
     const res = await run(["worker", "add", "fedoraproject:copr-worker:nobroker", "--config", await configFile(f.web.url, f.rootToken)]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/set COPR_BUS_MANAGEMENT_URL and COPR_BROKER_ADMIN_PASSWORD/);
-    expect(await f.web.store.listWorkers()).toEqual([]);
+    expect(await f.web.store.workers.listWorkers()).toEqual([]);
   });
 
   it("download-build fetches every file of the build's result directories into DIR/CHROOT/", async () => {

@@ -20,8 +20,8 @@ export async function webFixture(env: Readonly<Record<string, string>> = {}) {
     COPR_WEB_PORT: "0", COPR_REDIS_URL: ns.urls["copr-web"], COPR_REDIS_PREFIX: ns.keyPrefix, COPR_WEB_DATA_DIR: dataDir,
     COPR_WEB_MAX_SRPM_MIB: "2", ...env,
   }));
-  const alice = await web.store.createUser("alice");
-  const root = await web.store.createUser("root", true);
+  const alice = await web.store.accounts.createUser("alice");
+  const root = await web.store.accounts.createUser("root", true);
   const client = (token?: string) =>
     createTRPCClient<AppRouter>({
       links: [httpLink({ url: `${web.url}/trpc`, headers: () => (token === undefined ? {} : { authorization: `Bearer ${token}` }) })],

@@ -34,10 +34,10 @@ describe("copr-web: submitting an SRPM", () => {
     const res = await f.upload(f.aliceToken, "alice", "hello", srpm, [], { timeout: "600" });
     const first = ((await res.json()) as { build: { id: number; taskIds: string[]; srpm: { sha256: string } } }).build;
     const [fedora, epel] = first.taskIds as [string, string, string];
-    await f.web.store.transitionTask(fedora, "starting", { agent: "a:b:c" }, 0);
-    await f.web.store.transitionTask(fedora, "running", {}, 0);
-    await f.web.store.transitionTask(fedora, "failed", { reason: "rpmbuild exited 1" }, 0);
-    await f.web.store.transitionTask(epel, "canceled", { reason: "canceled on request" });
+    await f.web.store.builds.transitionTask(fedora, "starting", { agent: "a:b:c" }, 0);
+    await f.web.store.builds.transitionTask(fedora, "running", {}, 0);
+    await f.web.store.builds.transitionTask(fedora, "failed", { reason: "rpmbuild exited 1" }, 0);
+    await f.web.store.builds.transitionTask(epel, "canceled", { reason: "canceled on request" });
     const before = (await queued(f)).length;
 
     const all = await f.alice.builds.resubmit.mutate({ id: first.id });
@@ -53,14 +53,14 @@ describe("copr-web: submitting an SRPM", () => {
     expect(chosen.tasks.map((t) => t.chroot)).toEqual(["epel-9-x86_64"]);
 
     // Refusals change nothing.
-    const count = (await f.web.store.listBuildIds()).length;
+    const count = (await f.web.store.builds.listBuildIds()).length;
     await expect(f.alice.builds.resubmit.mutate({ id: all.build.id, onlyFailed: true })).rejects.toThrow(/no failed or canceled chroot/);
     await expect(f.alice.builds.resubmit.mutate({ id: first.id, chroots: ["fedora-41-x86_64"] })).rejects.toThrow(/has no chroot fedora-41-x86_64/);
     await expect(f.alice.builds.resubmit.mutate({ id: 9999 })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
-    const bob = await f.web.store.createUser("bob");
+    const bob = await f.web.store.accounts.createUser("bob");
     await expect(f.client(bob.token).builds.resubmit.mutate({ id: first.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
     await expect(f.anonymous.builds.resubmit.mutate({ id: first.id })).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
-    expect(await f.web.store.listBuildIds()).toHaveLength(count);
+    expect(await f.web.store.builds.listBuildIds()).toHaveLength(count);
   });
 
   it("skips chroots the spec's ExclusiveArch rules out, with the reason", async () => {
@@ -92,7 +92,7 @@ describe("copr-web: submitting an SRPM", () => {
       expect([what, res.status, json.error.code]).toEqual([what, status, code]);
       expect(json.error.message.length).toBeGreaterThan(10);
     }
-    expect(await f.web.store.listBuildIds()).toEqual([]);
+    expect(await f.web.store.builds.listBuildIds()).toEqual([]);
     expect(await queued(f)).toEqual([]);
     expect(await readdir(join(f.dataDir, "srpms"))).toEqual([]);
   });
@@ -111,24 +111,24 @@ describe("copr-web: submitting an SRPM", () => {
       expect(error.code).toBe("INVALID_TIMEOUT");
       expect(error.message).toMatch(/whole seconds from 1 to 108000/);
     }
-    const bob = await f.web.store.createUser("bob");
+    const bob = await f.web.store.accounts.createUser("bob");
     expect((await f.upload(bob.token, "alice", "hello", srpm)).status).toBe(403);
     await expect(f.alice.projects.create.mutate({ name: "x", chroots: ["plan9-1-mips"] })).rejects.toThrow(/unknown chroot/);
     await expect(f.anonymous.projects.create.mutate({ name: "x", chroots: ["fedora-40-x86_64"] })).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
-    expect(await f.web.store.listBuildIds()).toEqual([]);
+    expect(await f.web.store.builds.listBuildIds()).toEqual([]);
   });
 
   it("lets only admins manage workers, and only owners or admins cancel", async () => {
     await using f = await webFixture();
     await expect(f.alice.workers.add.mutate({ name: "fedoraproject:copr-worker:w1" })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
     // Registered directly: adding through the API also creates a broker user (cli.int.test.ts covers that).
-    const { token } = await f.web.store.addWorker("fedoraproject:copr-worker:w1");
+    const { token } = await f.web.store.workers.addWorker("fedoraproject:copr-worker:w1");
     expect(token).toMatch(/^copr_w_/);
     expect((await f.anonymous.workers.list.query()).map((w) => w.name)).toEqual(["fedoraproject:copr-worker:w1"]);
     await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
     const res = await f.upload(f.aliceToken, "alice", "hello", await readFile(await rpmbuild(spec())));
     const { build } = (await res.json()) as { build: { id: number } };
-    const bob = await f.web.store.createUser("bob");
+    const bob = await f.web.store.accounts.createUser("bob");
     const bobClient = f.client(bob.token);
     await expect(bobClient.builds.cancel.mutate({ id: build.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
     await expect(f.alice.builds.cancel.mutate({ id: build.id })).resolves.toEqual({ requested: true });
@@ -170,8 +170,8 @@ describe("copr-web: result uploads", () => {
     await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
     const res = await f.upload(f.aliceToken, "alice", "hello", await readFile(await rpmbuild(spec())));
     const taskId = ((await res.json()) as { tasks: { id: string }[] }).tasks[0]?.id ?? "";
-    const w1 = await f.web.store.addWorker("fedoraproject:copr-worker:w1");
-    const w2 = await f.web.store.addWorker("fedoraproject:copr-worker:w2");
+    const w1 = await f.web.store.workers.addWorker("fedoraproject:copr-worker:w1");
+    const w2 = await f.web.store.workers.addWorker("fedoraproject:copr-worker:w2");
     // A package this build's SRPM produced: hello's own binary RPM.
     const own = await readFile(await rpmbuild(spec(), "-bb"));
     const put = async (token: string, attempt: number, name = "hello-1.0-1.noarch.rpm", body: Buffer = own): Promise<{ status: number; code?: string }> => {
@@ -182,9 +182,9 @@ describe("copr-web: result uploads", () => {
       const json = (await r.json()) as { error?: { code: string } };
       return { status: r.status, ...(json.error === undefined ? {} : { code: json.error.code }) };
     };
-    await f.web.store.transitionTask(taskId, "starting", { agent: w1.worker.name, hosts: [w1.worker.name], startedAt: Date.now() }, 0);
+    await f.web.store.builds.transitionTask(taskId, "starting", { agent: w1.worker.name, hosts: [w1.worker.name], startedAt: Date.now() }, 0);
     expect(await put(w1.token, 0)).toEqual({ status: 409, code: "NOT_RUNNING" });
-    await f.web.store.transitionTask(taskId, "running", {}, 0);
+    await f.web.store.builds.transitionTask(taskId, "running", {}, 0);
     expect(await put(w2.token, 0)).toEqual({ status: 409, code: "NOT_YOUR_TASK" });
     expect(await put(w1.token, 1)).toEqual({ status: 409, code: "NOT_YOUR_TASK" });
     // Only packages built from this build's SRPM: not another package, not another version, not a file that is no RPM.
@@ -195,7 +195,7 @@ describe("copr-web: result uploads", () => {
     expect(await put(w1.token, 0, "hello-1.0-1.noarch.rpm", Buffer.from("not really an rpm, but checksummed"))).toEqual({ status: 422, code: "NOT_RPM" });
     expect(await put(w1.token, 0)).toEqual({ status: 201 });
     expect(await put(w1.token, 0, "hello-1.0-1.src.rpm", await readFile(await rpmbuild(spec())))).toEqual({ status: 201 });
-    await f.web.store.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
+    await f.web.store.builds.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
     // Published: the worker that ran it cannot replace its results any more.
     expect(await put(w1.token, 0)).toEqual({ status: 409, code: "NOT_RUNNING" });
   });

@@ -100,16 +100,16 @@ describe("copr-web UI in a browser", () => {
       (globalThis as unknown as { marker: string }).marker = "same page";
     });
 
-    await f.web.store.transitionTask(taskId, "starting", { agent: WORKER, hosts: [WORKER], startedAt: Date.now() }, 0);
+    await f.web.store.builds.transitionTask(taskId, "starting", { agent: WORKER, hosts: [WORKER], startedAt: Date.now() }, 0);
     await chrootState(page, "fedora-40-x86_64", "starting");
-    await f.web.store.transitionTask(taskId, "running", { builder: "builder1 (mockbuilder@127.0.0.1)" }, 0);
-    await f.web.store.appendLog(taskId, 0, [`copr-worker: build ${id} hello for fedora-40-x86_64, attempt 0, on builder1 (mockbuilder@127.0.0.1)`, "line 1"]);
+    await f.web.store.builds.transitionTask(taskId, "running", { builder: "builder1 (mockbuilder@127.0.0.1)" }, 0);
+    await f.web.store.logs.appendLog(taskId, 0, [`copr-worker: build ${id} hello for fedora-40-x86_64, attempt 0, on builder1 (mockbuilder@127.0.0.1)`, "line 1"]);
     await chrootState(page, "fedora-40-x86_64", "running");
     const log = page.getByTestId("log-fedora-40-x86_64");
     await log.getByText("line 1").waitFor({ timeout: SHOWN });
     await page.getByRole("cell", { name: WORKER }).waitFor({ timeout: SHOWN });
     await page.getByRole("cell", { name: "builder1 (mockbuilder@127.0.0.1)" }).waitFor({ timeout: SHOWN });
-    await f.web.store.appendLog(taskId, 0, ["line 2", "line 3"]);
+    await f.web.store.logs.appendLog(taskId, 0, ["line 2", "line 3"]);
     await log.getByText("line 3").waitFor({ timeout: SHOWN });
     await shot(page, "build-running");
 
@@ -118,8 +118,8 @@ describe("copr-web UI in a browser", () => {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "hello-1.0-1.noarch.rpm"), "rpm");
     await writeFile(join(dir, "builder-live.log.gz"), "log");
-    await f.web.store.appendLog(taskId, 0, ["copr-worker: succeeded"]);
-    await f.web.store.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
+    await f.web.store.logs.appendLog(taskId, 0, ["copr-worker: succeeded"]);
+    await f.web.store.builds.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
     await chrootState(page, "fedora-40-x86_64", "succeeded");
     await log.getByText("copr-worker: succeeded").waitFor({ timeout: SHOWN });
     const rpm = page.getByRole("link", { name: "hello-1.0-1.noarch.rpm" });
@@ -146,8 +146,8 @@ describe("copr-web UI in a browser", () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
     const { id, taskIds } = await aliceBuild(f);
     const taskId = taskIds[0] ?? "";
-    await f.web.store.transitionTask(taskId, "starting", { agent: WORKER, startedAt: Date.now() }, 0);
-    await f.web.store.transitionTask(taskId, "running", {}, 0);
+    await f.web.store.builds.transitionTask(taskId, "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+    await f.web.store.builds.transitionTask(taskId, "running", {}, 0);
     const { page, errors } = await openPage();
     await page.goto(`${f.web.url}/builds/${id}`);
     await chrootState(page, "fedora-40-x86_64", "running");
@@ -171,9 +171,9 @@ describe("copr-web UI in a browser", () => {
     const { id, taskIds } = await aliceBuild(f, ["fedora-40-x86_64", "epel-9-x86_64"]);
     const [failed, ok] = taskIds as [string, string];
     for (const [task, end] of [[failed, "failed"], [ok, "succeeded"]] as const) {
-      await f.web.store.transitionTask(task, "starting", { agent: WORKER, startedAt: Date.now() }, 0);
-      await f.web.store.transitionTask(task, "running", {}, 0);
-      await f.web.store.transitionTask(task, end, end === "failed" ? { reason: "build command exited with code 1" } : {}, 0);
+      await f.web.store.builds.transitionTask(task, "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+      await f.web.store.builds.transitionTask(task, "running", {}, 0);
+      await f.web.store.builds.transitionTask(task, end, end === "failed" ? { reason: "build command exited with code 1" } : {}, 0);
     }
     const { page, errors } = await openPage();
     await page.goto(`${f.web.url}/builds/${id}`);
@@ -183,8 +183,8 @@ describe("copr-web UI in a browser", () => {
     await page.waitForURL(`${f.web.url}/builds/${id + 1}`, { timeout: SHOWN });
     await chrootState(page, "fedora-40-x86_64", "pending");
     expect(await page.getByTestId("state-epel-9-x86_64").count()).toBe(0);
-    const created = await f.web.store.getBuild(id + 1);
-    expect(created?.srpm.sha256).toBe((await f.web.store.getBuild(id))?.srpm.sha256);
+    const created = await f.web.store.builds.getBuild(id + 1);
+    expect(created?.srpm.sha256).toBe((await f.web.store.builds.getBuild(id))?.srpm.sha256);
     await shot(page, "build-resubmitted");
     expect(errors).toEqual([]);
     await page.close();
@@ -192,10 +192,10 @@ describe("copr-web UI in a browser", () => {
 
   it("pages through builds, newest first, on the home and project pages", async () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
-    await f.web.store.createProject("alice", "many", ["fedora-40-x86_64"]);
+    await f.web.store.projects.createProject("alice", "many", ["fedora-40-x86_64"]);
     const srpmInfo = { name: "hello", epoch: null, version: "1.0", release: "1", sha256: "ab".repeat(32), size: 1, file: "x.src.rpm" };
     for (let i = 0; i < 27; i++) {
-      await f.web.store.createBuild({ owner: "alice", project: "many", submittedBy: "alice", srpm: { ...srpmInfo, name: i % 2 === 0 ? "even" : "odd" }, chroots: [{ chroot: "fedora-40-x86_64" }] });
+      await f.web.store.builds.createBuild({ owner: "alice", project: "many", submittedBy: "alice", srpm: { ...srpmInfo, name: i % 2 === 0 ? "even" : "odd" }, chroots: [{ chroot: "fedora-40-x86_64" }] });
     }
     const { page, errors } = await openPage();
     await page.goto(f.web.url);
@@ -225,7 +225,7 @@ describe("copr-web UI in a browser", () => {
   it("shows no Cancel or Resubmit to another signed-in user", async () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
     const { id } = await aliceBuild(f);
-    const bob = await f.web.store.createUser("bob");
+    const bob = await f.web.store.accounts.createUser("bob");
     const { page, errors } = await openPage();
     await page.goto(`${f.web.url}/builds/${id}`);
     await signIn(page, bob.token, "bob");
@@ -243,8 +243,8 @@ describe("copr-web UI in a browser", () => {
 
   it("lists registered workers on the Builders page, live, with Drain for admins", async () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
-    await f.web.store.addWorker(WORKER);
-    await f.web.store.addWorker("fedoraproject:copr-worker:w2");
+    await f.web.store.workers.addWorker(WORKER);
+    await f.web.store.workers.addWorker("fedoraproject:copr-worker:w2");
     const { page, errors } = await openPage();
     await page.goto(`${f.web.url}/builders`);
     const row = (name: string) => page.locator(`tr[data-builder="${name}"]`);
@@ -255,17 +255,17 @@ describe("copr-web UI in a browser", () => {
     expect(await row(WORKER).getByText("lost", { exact: true }).count()).toBe(1);
     await shot(page, "builders");
     // A worker leaves: the page drops it without a reload (builders.watch).
-    await f.web.store.removeWorker("fedoraproject:copr-worker:w2");
+    await f.web.store.workers.removeWorker("fedoraproject:copr-worker:w2");
     await row("fedoraproject:copr-worker:w2").waitFor({ state: "detached", timeout: SHOWN });
     // Admins drain and undrain (exact names: "Drain X" is part of "Undrain X").
     expect(await page.getByRole("button", { name: /drain/i }).count()).toBe(0);
     await signIn(page, f.rootToken, "root");
     await page.getByRole("button", { name: `Drain ${WORKER}`, exact: true }).click();
     await page.getByRole("button", { name: `Undrain ${WORKER}`, exact: true }).waitFor({ timeout: SHOWN });
-    expect((await f.web.store.getWorker(WORKER))?.drain).toBe(true);
+    expect((await f.web.store.workers.getWorker(WORKER))?.drain).toBe(true);
     await page.getByRole("button", { name: `Undrain ${WORKER}`, exact: true }).click();
     await page.getByRole("button", { name: `Drain ${WORKER}`, exact: true }).waitFor({ timeout: SHOWN });
-    expect((await f.web.store.getWorker(WORKER))?.drain).toBe(false);
+    expect((await f.web.store.workers.getWorker(WORKER))?.drain).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -273,10 +273,10 @@ describe("copr-web UI in a browser", () => {
   it("shows queue counts per owner, arch and chroot on the Status page, with each group's tasks", async () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
     const alices = await aliceBuild(f, ["fedora-40-x86_64", "fedora-40-aarch64"]);
-    const bob = await f.web.store.createUser("bob");
-    await f.web.store.createProject("bob", "tools", ["fedora-40-x86_64"]);
+    const bob = await f.web.store.accounts.createUser("bob");
+    await f.web.store.projects.createProject("bob", "tools", ["fedora-40-x86_64"]);
     const bobs = await submit(f, bob.token, "bob", "tools");
-    await f.web.store.transitionTask(bobs.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+    await f.web.store.builds.transitionTask(bobs.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);
     const { page, errors } = await openPage();
     await page.goto(`${f.web.url}/status`);
     const cell = (dim: string, value: string, column: number) =>
@@ -300,7 +300,7 @@ describe("copr-web UI in a browser", () => {
     expect(await page.locator("tr[data-build]").count()).toBe(2);
     await shot(page, "home");
     // The visible pending build is watched: its row follows a state change.
-    await f.web.store.transitionTask(alices.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+    await f.web.store.builds.transitionTask(alices.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);
     await page.locator(`tr[data-build="${alices.id}"]`).getByText("starting", { exact: true }).waitFor({ timeout: SHOWN });
     await page.getByTestId("running-total").getByText("2").waitFor({ timeout: SHOWN });
     await page.getByRole("link", { name: "Projects", exact: true }).click();

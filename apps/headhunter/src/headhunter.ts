@@ -76,13 +76,13 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   watch.on("gone", (agent, taskIds, reason) => {
     void (async () => {
       for (const id of taskIds) {
-        const task = await store.getTask(id);
+        const task = await store.builds.getTask(id);
         if (task === null) {
-          await store.unassignTask(agent, id);
+          await store.builds.unassignTask(agent, id);
           continue;
         }
         if (task.agent !== agent) {
-          await store.unassignTask(agent, id);
+          await store.builds.unassignTask(agent, id);
           continue;
         }
         await lifecycle.retryOrFail(task, reason);
@@ -116,8 +116,8 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 
 /** Tasks left starting/running on agents that are not alive: retry; pending tasks: make sure they are queued. */
 async function recoverOrphans(store: Store, console: Console, lifecycle: TaskLifecycle, queues: TaskQueues, log: BusLogger): Promise<void> {
-  for (const id of await store.activeTaskIds()) {
-    const task = await store.getTask(id);
+  for (const id of await store.builds.activeTaskIds()) {
+    const task = await store.builds.getTask(id);
     if (task === null) continue;
     if (task.state === "pending") {
       await queues.enqueue(task.arch, { taskId: task.id, attempt: task.attempt });

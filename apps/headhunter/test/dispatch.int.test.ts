@@ -16,13 +16,13 @@ describe("Headhunter dispatch", () => {
     const id = tasks[0]?.id ?? "";
     await until(() => w.builds.length === 1, 20_000, "build call");
     expect(w.builds[0]).toMatchObject({ task_id: id, attempt: 0, chroot: "fedora-40-x86_64", arch: "x86_64", pkg_name: "hello" });
-    expect((await f.store.getTask(id))?.state).toBe("starting");
+    expect((await f.store.builds.getTask(id))?.state).toBe("starting");
     await w.report(id, 0, "running");
     await w.log(id, 0, ["+ rpmbuild --rebuild hello-1.0-1.src.rpm", "Wrote: hello-1.0-1.noarch.rpm"]);
     await w.report(id, 0, "succeeded");
-    await until(async () => (await f.store.getTask(id))?.state === "succeeded", 10_000, "succeeded");
-    await until(async () => (await f.store.readLog(id)).length === 1, 10_000, "log");
-    expect((await f.store.readLog(id))[0]?.lines[1]).toMatch(/Wrote/);
+    await until(async () => (await f.store.builds.getTask(id))?.state === "succeeded", 10_000, "succeeded");
+    await until(async () => (await f.store.logs.readLog(id)).length === 1, 10_000, "log");
+    expect((await f.store.logs.readLog(id))[0]?.lines[1]).toMatch(/Wrote/);
     await until(() => ends.length === 1, 10_000, "copr.build.end");
     expect(ends).toEqual([1]);
     expect(f.hh.pool.snapshot()[0]?.used).toBe(0);
@@ -37,7 +37,7 @@ describe("Headhunter dispatch", () => {
     await f.submit(["fedora-40-x86_64", "fedora-41-x86_64"]);
     const stranger = await f.worker("fedoraproject:copr-worker:stranger", { register: false });
     // A registered agent with a wrong token is refused too.
-    await f.store.addWorker("fedoraproject:copr-worker:liar");
+    await f.store.workers.addWorker("fedoraproject:copr-worker:liar");
     const liar = await FakeWorker.start(f.ns, "fedoraproject:copr-worker:liar", { token: "copr_w_guessed-token-000000000000", arches: ["x86_64"], slots: 2 });
     // Headhunter has judged both: neither is in the pool, so neither can get work.
     await until(() => refusals.size === 2, 20_000, "both agents refused");
@@ -62,11 +62,11 @@ describe("Headhunter dispatch", () => {
     await w2.log(id, 0, ["forged line"], w1.agent.name);
     // Ordered after the forgeries on the same durable queue: once it shows, they were handled.
     await w1.log(id, 0, ["genuine line"]);
-    await until(async () => (await f.store.readLog(id)).length > 0, 10_000, "genuine log");
-    expect((await f.store.readLog(id)).flatMap((e) => e.lines)).toEqual(["genuine line"]);
-    expect((await f.store.getTask(id))?.state).toBe("running");
+    await until(async () => (await f.store.logs.readLog(id)).length > 0, 10_000, "genuine log");
+    expect((await f.store.logs.readLog(id)).flatMap((e) => e.lines)).toEqual(["genuine line"]);
+    expect((await f.store.builds.getTask(id))?.state).toBe("running");
     await w1.report(id, 0, "succeeded");
-    await until(async () => (await f.store.getTask(id))?.state === "succeeded", 10_000, "succeeded");
+    await until(async () => (await f.store.builds.getTask(id))?.state === "succeeded", 10_000, "succeeded");
   });
 
   it("believes no heartbeat a worker sends in another worker's name, so a forged restart requeues nothing", async () => {
@@ -80,7 +80,7 @@ describe("Headhunter dispatch", () => {
     await until(() => impostors.length === 1, 10_000, "the forgery to be dropped");
     expect(impostors).toEqual([`${w1.agent.name} from ${w2.agent.name}`]);
     expect(f.hh.console.agents.get(w1.agent.name)?.epoch).toBe(1);
-    const task = await f.store.getTask(id);
+    const task = await f.store.builds.getTask(id);
     expect([task?.state, task?.attempt, task?.agent]).toEqual(["running", 0, w1.agent.name]);
     expect(w1.builds).toHaveLength(1);
   });
@@ -99,8 +99,8 @@ describe("Headhunter dispatch", () => {
     // w1 claims lines it never sent: the log must not freeze.
     await w1.log(id, 0, ["from the future"], undefined, 1e9);
     await w1.log(id, 0, ["line 1"], undefined, 1);
-    await until(async () => (await f.store.readLog(id)).flatMap((e) => e.lines).includes("line 1"), 10_000, "the genuine second line");
-    expect((await f.store.readLog(id)).flatMap((e) => e.lines)).toEqual(["line 0", "line 1"]);
+    await until(async () => (await f.store.logs.readLog(id)).flatMap((e) => e.lines).includes("line 1"), 10_000, "the genuine second line");
+    expect((await f.store.logs.readLog(id)).flatMap((e) => e.lines)).toEqual(["line 0", "line 1"]);
   });
 
   it("closes without waiting for a repository job an agent has not answered", async () => {
@@ -139,16 +139,16 @@ describe("Headhunter dispatch", () => {
     const id = tasks[0]?.id ?? "";
     await until(() => a.builds.length === 1, 20_000, "first host");
     await a.report(id, 0, "running");
-    await until(async () => (await f.store.getTask(id))?.state === "running", 10_000, "running");
+    await until(async () => (await f.store.builds.getTask(id))?.state === "running", 10_000, "running");
     const b = await f.worker("fedoraproject:copr-worker:b", { slots: 1 });
     await a.kill();
     await until(() => b.builds.length === 1, 20_000, "retry on the second host");
     expect(b.builds[0]).toMatchObject({ task_id: id, attempt: 1 });
     // A late report from the lost host's attempt changes nothing.
-    const task = await f.store.getTask(id);
+    const task = await f.store.builds.getTask(id);
     expect(task).toMatchObject({ state: "starting", attempt: 1, agent: b.agent.name, hosts: [a.agent.name, b.agent.name] });
     await b.report(id, 1, "succeeded");
-    await until(async () => (await f.store.getTask(id))?.state === "succeeded", 10_000, "succeeded on b");
+    await until(async () => (await f.store.builds.getTask(id))?.state === "succeeded", 10_000, "succeeded on b");
   });
 
   it("fails a task with the reason after its third host is lost", async () => {
@@ -160,8 +160,8 @@ describe("Headhunter dispatch", () => {
       await until(() => w.builds.length === 1, 20_000, `host ${n}`);
       await w.kill();
     }
-    await until(async () => (await f.store.getTask(id))?.state === "failed", 20_000, "failed");
-    expect((await f.store.getTask(id))?.reason).toMatch(/gave up after 3 hosts/);
+    await until(async () => (await f.store.builds.getTask(id))?.state === "failed", 20_000, "failed");
+    expect((await f.store.builds.getTask(id))?.reason).toMatch(/gave up after 3 hosts/);
   });
 
   it("cancels pending tasks at once and running ones through their agent", async () => {
@@ -170,7 +170,7 @@ describe("Headhunter dispatch", () => {
     const { build, tasks } = await f.submit(["fedora-40-x86_64", "fedora-41-x86_64"]);
     await until(() => w.builds.length === 1, 20_000, "one running");
     await f.queues.control({ kind: "cancel-build", buildId: build.id, by: "alice" });
-    await until(async () => (await f.store.getTasks(build.taskIds)).every((t) => t.state === "canceled"), 20_000, "all canceled");
+    await until(async () => (await f.store.builds.getTasks(build.taskIds)).every((t) => t.state === "canceled"), 20_000, "all canceled");
     expect(w.canceled).toEqual([w.builds[0]?.task_id]);
     expect(tasks).toHaveLength(2);
   });

@@ -123,14 +123,14 @@ export async function headhunterFixture(options: { callTimeoutMs?: number } = {}
   return {
     ns, store, queues, hh, dispatched,
     async worker(name: string, opts: { arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number; holdCreaterepo?: boolean } = {}) {
-      const token = opts.register === false ? "copr_w_not-registered-token-0000000000" : (await store.addWorker(name)).token;
+      const token = opts.register === false ? "copr_w_not-registered-token-0000000000" : (await store.workers.addWorker(name)).token;
       const w = await FakeWorker.start(ns, name, { token, arches: opts.arches ?? ["x86_64"], slots: opts.slots ?? 2, heartbeatMs: opts.heartbeatMs, holdCreaterepo: opts.holdCreaterepo });
       workers.push(w);
       return w;
     },
     /** A build of `chroots`, stored and queued as copr-web does. */
     async submit(chroots: string[]) {
-      const { build, tasks } = await store.createBuild({ owner: "alice", project: "hello", submittedBy: "alice", srpm, chroots: chroots.map((chroot) => ({ chroot })) });
+      const { build, tasks } = await store.builds.createBuild({ owner: "alice", project: "hello", submittedBy: "alice", srpm, chroots: chroots.map((chroot) => ({ chroot })) });
       for (const t of tasks) await queues.enqueue(t.arch, { taskId: t.id, attempt: 0 });
       return { build, tasks };
     },
@@ -140,7 +140,7 @@ export async function headhunterFixture(options: { callTimeoutMs?: number } = {}
       const id = tasks[0]?.id ?? "";
       await until(() => w.builds.some((b) => b.task_id === id), 20_000, "build call");
       await w.report(id, 0, "running");
-      await until(async () => (await store.getTask(id))?.state === "running", 10_000, "running");
+      await until(async () => (await store.builds.getTask(id))?.state === "running", 10_000, "running");
       return id;
     },
     async [Symbol.asyncDispose]() {

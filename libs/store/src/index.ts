@@ -1,4 +1,10 @@
-export { Store, type StoreOptions, type NewBuild } from "./store.ts";
+export { Store, type StoreOptions } from "./store.ts";
+export type { Accounts } from "./accounts.ts";
+export type { Builds, NewBuild } from "./builds.ts";
+export type { Logs } from "./logs.ts";
+export type { Projects } from "./projects.ts";
+export type { StatusIndex } from "./statusIndex.ts";
+export type { Workers } from "./workers.ts";
 export { storeKeys, STATUS_DIMENSIONS, type StoreKeys, type StatusBucket, type StatusDimension } from "./keys.ts";
 export { StoreError, STORE_ERROR_CODES, type StoreErrorCode } from "./storeErrors.ts";
 export { hashToken } from "./tokens.ts";

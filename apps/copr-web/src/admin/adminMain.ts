@@ -20,13 +20,13 @@ async function main(): Promise<number> {
   try {
     switch (command) {
       case "create-user": {
-        const { user, token } = await store.createUser(name, values.admin);
+        const { user, token } = await store.accounts.createUser(name, values.admin);
         process.stdout.write(`created ${user.admin ? "admin " : ""}user ${user.name}\ntoken: ${token}\n`);
         return 0;
       }
       case "new-token": {
-        if ((await store.getUser(name)) === null) throw new StoreError("NOT_FOUND", `no user ${name}`);
-        process.stdout.write(`token: ${await store.issueToken(name)}\n`);
+        if ((await store.accounts.getUser(name)) === null) throw new StoreError("NOT_FOUND", `no user ${name}`);
+        process.stdout.write(`token: ${await store.accounts.issueToken(name)}\n`);
         return 0;
       }
       default:

@@ -35,5 +35,5 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 export async function userFromRequest(deps: WebDeps, req: IncomingMessage): Promise<User | null> {
   const token = bearerToken(req);
-  return token === undefined ? null : await deps.store.authenticate(token);
+  return token === undefined ? null : await deps.store.accounts.authenticate(token);
 }

@@ -24,17 +24,17 @@ export const appRouter = router({
         if (unknown.length > 0) {
           throw new TRPCError({ code: "BAD_REQUEST", message: `unknown chroot ${unknown.join(", ")}; this server offers: ${ctx.config.chroots.join(", ")}` });
         }
-        return await ctx.store.createProject(ctx.user.name, input.name, input.chroots, { enableNet: input.enableNet ?? false });
+        return await ctx.store.projects.createProject(ctx.user.name, input.name, input.chroots, { enableNet: input.enableNet ?? false });
       }),
     get: publicProcedure.input(z.object({ owner, name: projectName })).query(async ({ ctx, input }) => {
-      const p = await ctx.store.getProject(input.owner, input.name);
+      const p = await ctx.store.projects.getProject(input.owner, input.name);
       if (p === null) throw new TRPCError({ code: "NOT_FOUND", message: `no project ${input.owner}/${input.name}` });
       return p;
     }),
     /** Newest projects, or those whose owner, name or a package name starts with `q`; each with its package names. */
     /** A project's packages, each with its newest build. */
     packages: publicProcedure.input(z.object({ owner, name: projectName })).query(async ({ ctx, input }) => {
-      const packages = await ctx.store.projectPackageBuilds(input.owner, input.name);
+      const packages = await ctx.store.projects.projectPackageBuilds(input.owner, input.name);
       const views = await Promise.all(packages.map((p) => buildView(ctx.store, p.buildId)));
       return packages.flatMap((p, i) => {
         const newest = views[i];
@@ -44,8 +44,8 @@ export const appRouter = router({
     list: publicProcedure
       .input(z.object({ q: z.string().max(100).default(""), limit: z.number().int().min(1).max(500).default(100) }).optional())
       .query(async ({ ctx, input }) => {
-        const projects = await ctx.store.searchProjects(input?.q ?? "", input?.limit ?? 100);
-        return await Promise.all(projects.map(async (p) => ({ ...p, packages: await ctx.store.projectPackages(p.owner, p.name, 50) })));
+        const projects = await ctx.store.projects.searchProjects(input?.q ?? "", input?.limit ?? 100);
+        return await Promise.all(projects.map(async (p) => ({ ...p, packages: await ctx.store.projects.projectPackages(p.owner, p.name, 50) })));
       }),
   }),
 
@@ -64,12 +64,12 @@ export const appRouter = router({
         before: z.number().int().positive().optional(),
       }))
       .query(async ({ ctx, input }) => {
-        const ids = await ctx.store.listBuildIds(input);
+        const ids = await ctx.store.builds.listBuildIds(input);
         const views = await Promise.all(ids.map((id) => buildView(ctx.store, id)));
         return views.filter((v) => v !== null);
       }),
     cancel: authedProcedure.input(z.object({ id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
-      const b = await ctx.store.getBuild(input.id);
+      const b = await ctx.store.builds.getBuild(input.id);
       if (b === null) throw new TRPCError({ code: "NOT_FOUND", message: `no build ${input.id}` });
       if (b.owner !== ctx.user.name && !ctx.user.admin) {
         throw new TRPCError({ code: "FORBIDDEN", message: `build ${input.id} belongs to ${b.owner}; only the owner or an admin may cancel it` });
@@ -94,10 +94,10 @@ export const appRouter = router({
     activity: publicProcedure.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(async function* ({ ctx, input, signal }) {
       const redis = ctx.store.redis.duplicate();
       redis.on("error", () => undefined);
-      let last = input?.lastEventId ?? (await ctx.store.activityCursor());
+      let last = input?.lastEventId ?? (await ctx.store.builds.activityCursor());
       try {
         while (signal?.aborted !== true) {
-          const { lastId, count } = await ctx.store.waitForActivity(redis, last, 10_000);
+          const { lastId, count } = await ctx.store.builds.waitForActivity(redis, last, 10_000);
           last = lastId;
           if (count > 0) yield tracked(lastId, { changes: count });
         }
@@ -115,13 +115,13 @@ export const appRouter = router({
       }),
     log: publicProcedure
       .input(z.object({ taskId: z.string().regex(/^\d+-[a-z0-9._-]+$/), after: z.string().regex(/^\d+(-\d+)?$/, "a log entry id such as 1700000000000-0").default("0") }))
-      .query(({ ctx, input }) => ctx.store.readLog(input.taskId, input.after)),
+      .query(({ ctx, input }) => ctx.store.logs.readLog(input.taskId, input.after)),
   }),
 
   /** Queue status for the status pages: counters and indexes, never a scan. */
   status: router({
     summary: publicProcedure.query(async ({ ctx }) => {
-      const [pending, running] = await Promise.all([ctx.store.statusCounts("pending"), ctx.store.statusCounts("running")]);
+      const [pending, running] = await Promise.all([ctx.store.status.statusCounts("pending"), ctx.store.status.statusCounts("running")]);
       return { pending, running };
     }),
     tasks: publicProcedure
@@ -131,7 +131,7 @@ export const appRouter = router({
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(500).default(50),
       }))
-      .query(({ ctx, input }) => ctx.store.statusTasks(input.bucket, input)),
+      .query(({ ctx, input }) => ctx.store.status.statusTasks(input.bucket, input)),
   }),
 
   /** Registered workers with their live state from heartbeats. */
@@ -159,24 +159,24 @@ export const appRouter = router({
         });
       }
       // The registration comes first: it refuses a name already taken, before anything touches that worker's broker user.
-      const { worker, token } = await ctx.store.addWorker(input.name);
+      const { worker, token } = await ctx.store.workers.addWorker(input.name);
       try {
         const broker = await admin.addAgent(worker.name);
         return { name: worker.name, token, brokerUser: broker.username, brokerPassword: broker.password };
       } catch (error) {
-        await ctx.store.removeWorker(worker.name).catch(() => undefined);
+        await ctx.store.workers.removeWorker(worker.name).catch(() => undefined);
         throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `the broker refused to create the worker's user: ${error instanceof Error ? error.message : String(error)}` });
       }
     }),
     list: publicProcedure.query(async ({ ctx }) =>
-      (await ctx.store.listWorkers()).map((w) => ({ name: w.name, drain: w.drain, addedAt: w.addedAt })),
+      (await ctx.store.workers.listWorkers()).map((w) => ({ name: w.name, drain: w.drain, addedAt: w.addedAt })),
     ),
     drain: adminProcedure.input(z.object({ name: agentName, drain: z.boolean() })).mutation(async ({ ctx, input }) => {
-      const w = await ctx.store.setWorkerDrain(input.name, input.drain);
+      const w = await ctx.store.workers.setWorkerDrain(input.name, input.drain);
       return { name: w.name, drain: w.drain };
     }),
     remove: adminProcedure.input(z.object({ name: agentName })).mutation(async ({ ctx, input }) => {
-      await ctx.store.removeWorker(input.name);
+      await ctx.store.workers.removeWorker(input.name);
       // Its token stops working now; its broker user goes too, when copr-web may remove it.
       await ctx.brokerAdmin?.removeAgent(input.name);
       return { removed: input.name, brokerUserRemoved: ctx.brokerAdmin !== undefined };

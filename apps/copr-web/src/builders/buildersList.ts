@@ -30,7 +30,7 @@ export function rememberLostAgents(agents: AgentRegistry): Map<string, AgentInfo
 
 /** Every registered worker, with what its heartbeats say (or last said, when it is lost). */
 export async function buildersList(store: Store, agents: AgentRegistry | undefined): Promise<BuilderView[]> {
-  const workers = await store.listWorkers();
+  const workers = await store.workers.listWorkers();
   const now = Date.now();
   const gone = agents === undefined ? undefined : rememberLostAgents(agents);
   return await Promise.all(workers.map(async (w) => {
@@ -44,7 +44,7 @@ export async function buildersList(store: Store, agents: AgentRegistry | undefin
       slots: live?.slots ?? { total: seen?.slots?.total ?? 0, used: 0 },
       lastHeartbeatAgeMs: seen === undefined ? null : now - seen.lastSeen,
       epoch: seen?.epoch ?? null,
-      tasks: await store.agentTaskIds(w.name),
+      tasks: await store.builds.agentTaskIds(w.name),
     } satisfies BuilderView;
   }));
 }

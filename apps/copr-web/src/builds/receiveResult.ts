@@ -51,7 +51,7 @@ export async function receiveResult(
   if (!RESULT_FILE.test(fileName)) throw new HttpError(400, "INVALID_NAME", `result file name "${fileName}" is not allowed`);
   const expected = String(req.headers["x-checksum-sha256"] ?? "");
   if (!/^[0-9a-f]{64}$/.test(expected)) throw new HttpError(400, "CHECKSUM_REQUIRED", "send the file's sha256 in X-Checksum-Sha256");
-  const task = await deps.store.getTask(taskId);
+  const task = await deps.store.builds.getTask(taskId);
   if (task === null) throw new HttpError(404, "NOT_FOUND", `no task ${taskId}`);
   if (task.agent !== worker.name || task.attempt !== attempt) {
     throw new HttpError(409, "NOT_YOUR_TASK", `task ${taskId} attempt ${attempt} is not assigned to ${worker.name} (it is attempt ${task.attempt} on ${task.agent ?? "no worker"})`);
@@ -61,7 +61,7 @@ export async function receiveResult(
   if (task.state !== "running") {
     throw new HttpError(409, "NOT_RUNNING", `task ${taskId} attempt ${attempt} is ${task.state}; results are taken only while it runs`);
   }
-  const build = await deps.store.getBuild(task.buildId);
+  const build = await deps.store.builds.getBuild(task.buildId);
   if (build === null) throw new HttpError(404, "NOT_FOUND", `no build ${task.buildId}`);
   const dir = resultDir(deps.resultsDir, { owner: task.owner, project: task.project, chroot: task.chroot, buildId: build.id, packageName: build.srpm.name });
   await mkdir(dir, { recursive: true });

@@ -26,14 +26,14 @@ export interface ResubmitRequest {
  * project.
  */
 export async function resubmitBuild(deps: WebDeps, user: User, request: ResubmitRequest): Promise<BuildView> {
-  const original = await deps.store.getBuild(request.id);
+  const original = await deps.store.builds.getBuild(request.id);
   if (original === null) throw new HttpError(404, "NOT_FOUND", `no build ${request.id}`);
   if (original.owner !== user.name && !user.admin) {
     throw new HttpError(403, "FORBIDDEN", `build ${request.id} belongs to ${original.owner}; only the owner or an admin may resubmit it`);
   }
-  const project = await deps.store.getProject(original.owner, original.project);
+  const project = await deps.store.projects.getProject(original.owner, original.project);
   if (project === null) throw new HttpError(404, "NOT_FOUND", `project ${original.owner}/${original.project} no longer exists`);
-  const tasks = await deps.store.getTasks(original.taskIds);
+  const tasks = await deps.store.builds.getTasks(original.taskIds);
   let chroots: string[];
   if (request.chroots !== undefined && request.chroots.length > 0) {
     chroots = [...new Set(request.chroots)];

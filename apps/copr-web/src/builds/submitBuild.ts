@@ -32,7 +32,7 @@ export async function submitBuild(deps: WebDeps, user: User, req: IncomingMessag
   if (!isSafeOwner(request.owner) || !isSafeProject(request.project)) {
     throw new HttpError(400, "INVALID_NAME", `"${request.owner}/${request.project}" is not a valid project name`);
   }
-  const project = await deps.store.getProject(request.owner, request.project);
+  const project = await deps.store.projects.getProject(request.owner, request.project);
   if (project === null) throw new HttpError(404, "NOT_FOUND", `no project ${request.owner}/${request.project}; create it with \`copr create ${request.project} --chroot …\``);
   if (project.owner !== user.name && !user.admin) {
     throw new HttpError(403, "FORBIDDEN", `project ${project.owner}/${project.name} belongs to ${project.owner}`);
@@ -93,7 +93,7 @@ export function planChroots(info: Pick<RpmInfo, "excludeArch" | "exclusiveArch">
 
 /** Stores a build and queues its pending tasks; returns its view. */
 export async function storeAndQueue(deps: WebDeps, input: NewBuild): Promise<BuildView> {
-  const { build, tasks } = await deps.store.createBuild(input);
+  const { build, tasks } = await deps.store.builds.createBuild(input);
   // Invariant: stored (AOF) and queued before the client hears "accepted".
   for (const t of tasks.filter((t) => t.state === "pending")) await deps.queues.enqueue(t.arch, { taskId: t.id, attempt: t.attempt });
   const view = await buildView(deps.store, build.id);

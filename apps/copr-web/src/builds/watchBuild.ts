@@ -33,7 +33,7 @@ export function decodeCursor(s: string | undefined | null): WatchCursor {
  * without gaps. Ends once every task is final and everything was sent.
  */
 export async function* watchBuild(store: Store, buildId: number, from: WatchCursor, signal?: AbortSignal): AsyncGenerator<{ cursor: string; event: WatchEvent }> {
-  const build = await store.getBuild(buildId);
+  const build = await store.builds.getBuild(buildId);
   if (build === null) return;
   const redis = store.redis.duplicate();
   redis.on("error", () => undefined);
@@ -67,7 +67,7 @@ export async function* watchBuild(store: Store, buildId: number, from: WatchCurs
       const empty = res === null || res.length === 0;
       if (finished && empty) return;
       if (!finished && (sawTaskEvent || empty)) {
-        const tasks = await store.getTasks(build.taskIds);
+        const tasks = await store.builds.getTasks(build.taskIds);
         finished = tasks.every((t) => isFinal(t.state));
       }
     }

@@ -45,9 +45,9 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
     path: /^\/api\/srpm\/(\d+)$/,
     handler: async (deps, req, res, m) => {
       const token = bearerToken(req);
-      const worker = token === undefined ? null : await deps.store.authenticateWorker(token);
+      const worker = token === undefined ? null : await deps.store.workers.authenticateWorker(token);
       if (worker === null) throw new HttpError(401, "UNAUTHORIZED", "SRPM downloads need a worker token");
-      const build = await deps.store.getBuild(Number(m[1]));
+      const build = await deps.store.builds.getBuild(Number(m[1]));
       if (build === null) throw new HttpError(404, "NOT_FOUND", `no build ${m[1]}`);
       const path = join(deps.srpmDir, build.srpm.file);
       const { size } = await stat(path);
@@ -66,7 +66,7 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
     path: /^\/api\/results\/(\d+-[a-z0-9._-]+)\/(\d+)\/([^/]+)$/,
     handler: async (deps, req, res, m) => {
       const token = bearerToken(req);
-      const worker = token === undefined ? null : await deps.store.authenticateWorker(token);
+      const worker = token === undefined ? null : await deps.store.workers.authenticateWorker(token);
       if (worker === null) throw new HttpError(401, "UNAUTHORIZED", "result uploads need a worker token");
       const stored = await receiveResult(deps, worker, req, m[1] ?? "", Number(m[2]), decodePathPart(m[3] ?? ""));
       sendJson(res, 201, { sha256: stored.sha256, size: stored.size });
@@ -86,7 +86,7 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
     path: /^\/repos\/([^/]+)\/([^/]+)\/([^/]+)\.repo$/,
     handler: async (deps, _req, res, m) => {
       const [owner, project, chroot] = [m[1] ?? "", m[2] ?? "", m[3] ?? ""].map(decodePathPart) as [string, string, string];
-      const p = await deps.store.getProject(owner, project);
+      const p = await deps.store.projects.getProject(owner, project);
       if (p === null || !p.chroots.includes(chroot)) throw new HttpError(404, "NOT_FOUND", `no chroot ${chroot} in project ${owner}/${project}`);
       try {
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });

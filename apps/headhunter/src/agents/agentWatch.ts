@@ -52,13 +52,13 @@ export class AgentWatch extends EventEmitter<AgentWatchEvents> {
 
   async #check(agent: AgentInfo, why: string): Promise<void> {
     try {
-      const worker = await this.#store.getWorker(agent.name);
+      const worker = await this.#store.workers.getWorker(agent.name);
       if (worker === null) return this.#refuse(agent, "not registered (copr worker add NAME)");
       const nonce = randomBytes(24).toString("hex");
       const reply = helloResultSchema.parse(await this.#console.call(agent.name, WORKER_METHODS.hello, { nonce }, { timeoutMs: this.#timeoutMs }));
       if (!proofMatches(proofFromHash(worker.tokenSha256, nonce), reply.proof)) return this.#refuse(agent, "wrong worker token");
       this.#refused.delete(agent.name);
-      const tasks = await this.#store.agentTaskIds(agent.name);
+      const tasks = await this.#store.builds.agentTaskIds(agent.name);
       this.#pool.add(agent, worker.drain, tasks);
       this.#log.info({ agent: agent.name, epoch: agent.epoch, capabilities: agent.capabilities, slots: agent.slots, drain: worker.drain }, `agent ${why}: token ok, ready`);
       this.emit("ready", agent);
@@ -76,10 +76,10 @@ export class AgentWatch extends EventEmitter<AgentWatchEvents> {
   async #refresh(agent: AgentInfo): Promise<void> {
     if (!this.#pool.has(agent.name)) {
       // A refused agent is checked again when it is (re)registered.
-      if (this.#refused.has(agent.name) && (await this.#store.getWorker(agent.name)) !== null) await this.#check(agent, "registered");
+      if (this.#refused.has(agent.name) && (await this.#store.workers.getWorker(agent.name)) !== null) await this.#check(agent, "registered");
       return;
     }
-    const worker = await this.#store.getWorker(agent.name);
+    const worker = await this.#store.workers.getWorker(agent.name);
     if (worker === null) {
       this.#log.warn({ agent: agent.name }, "agent was removed from the registered workers");
       await this.#gone(agent.name, `${agent.name} was removed`);
@@ -98,7 +98,7 @@ export class AgentWatch extends EventEmitter<AgentWatchEvents> {
     this.#pool.remove(name);
     for (let delayMs = 500; ; delayMs = Math.min(2 * delayMs, 10_000)) {
       try {
-        const tasks = await this.#store.agentTaskIds(name);
+        const tasks = await this.#store.builds.agentTaskIds(name);
         this.emit("gone", name, tasks, reason);
         return;
       } catch (error) {

@@ -19,9 +19,9 @@ export function consumeControl(deps: {
     CONTROL_QUEUE,
     async (job: Job) => {
       const request = controlJobSchema.parse(job.data);
-      const build = await store.getBuild(request.buildId);
+      const build = await store.builds.getBuild(request.buildId);
       if (build === null) return;
-      for (const task of await store.getTasks(build.taskIds)) {
+      for (const task of await store.builds.getTasks(build.taskIds)) {
         if (isFinal(task.state)) continue;
         if (task.state === "pending" || task.agent === null) {
           await lifecycle.move(task, "canceled", { endedAt: Date.now(), reason: `canceled by ${request.by}` });

@@ -119,7 +119,7 @@ export class ArchDispatcher {
     const { pool, store, lifecycle, log } = this.#deps;
     const t0 = performance.now();
     const parsed = taskJobSchema.safeParse(job.data);
-    const task = parsed.success ? await store.getTask(parsed.data.taskId) : null;
+    const task = parsed.success ? await store.builds.getTask(parsed.data.taskId) : null;
     if (!parsed.success || task === null || task.state !== "pending" || task.attempt !== parsed.data.attempt) {
       // Canceled, already retried, or garbage: nothing to do.
       pool.release(agent, reservation, false);
@@ -127,17 +127,17 @@ export class ArchDispatcher {
       this.kick();
       return;
     }
-    const build = await store.getBuild(task.buildId);
+    const build = await store.builds.getBuild(task.buildId);
     if (build === null) {
       pool.release(agent, reservation, false);
       await job.moveToFailed(new Error(`build ${task.buildId} of task ${task.id} is missing`), this.#token, false);
       return;
     }
     pool.rename(agent, reservation, task.id);
-    await store.assignTask(agent, task.id);
+    await store.builds.assignTask(agent, task.id);
     const hosts = [...task.hosts, agent];
     if (!(await lifecycle.move(task, "starting", { agent, hosts, startedAt: Date.now(), reason: null, builder: null }))) {
-      await store.unassignTask(agent, task.id);
+      await store.builds.unassignTask(agent, task.id);
       pool.release(agent, task.id);
       await job.moveToCompleted("stale", this.#token, false).catch(() => undefined);
       return;

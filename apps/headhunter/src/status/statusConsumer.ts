@@ -23,7 +23,7 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
       log.warn({ agent, sender: sender ?? null }, "ignored a worker signal sent by another broker user than the worker it names");
       return false;
     }
-    const worker = await store.getWorker(agent);
+    const worker = await store.workers.getWorker(agent);
     if (worker !== null && proof !== undefined && proofMatches(proofFromHash(worker.tokenSha256, text), proof)) return true;
     log.warn({ agent, registered: worker !== null, signed: proof !== undefined }, "ignored a worker signal without a valid proof of that worker's token");
     return false;
@@ -33,7 +33,7 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
     {
       status: async (p, meta) => {
         if (!(await signedBy(p.agent, meta.userId, p.proof, statusProofText(p)))) return;
-        const task = await store.getTask(p.task_id);
+        const task = await store.builds.getTask(p.task_id);
         if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
           log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, "ignored a status for another attempt or agent");
           return;
@@ -56,14 +56,14 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
       },
       log: async (p, meta) => {
         if (!(await signedBy(p.agent, meta.userId, p.proof, logProofText(p)))) return;
-        const task = await store.getTask(p.task_id);
+        const task = await store.builds.getTask(p.task_id);
         // Only the worker running this attempt writes its log.
         if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
           log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, "ignored a log batch for another attempt or agent");
           return;
         }
         try {
-          await store.appendLog(p.task_id, p.attempt, p.lines, p.offset);
+          await store.logs.appendLog(p.task_id, p.attempt, p.lines, p.offset);
         } catch (error) {
           if (!(error instanceof StoreError && error.code === "LOG_GAP")) throw error;
           log.warn({ task: p.task_id, attempt: p.attempt, agent: p.agent, offset: p.offset }, "ignored a log batch that starts past the lines stored");

@@ -16,7 +16,7 @@ export class CoprTopics {
 
   async taskChanged(task: Task, to: TaskState): Promise<void> {
     try {
-      const build = await this.#store.getBuild(task.buildId);
+      const build = await this.#store.builds.getBuild(task.buildId);
       if (build === null) return;
       const fields = {
         primary_uid: task.id,
@@ -32,13 +32,13 @@ export class CoprTopics {
       };
       if (to === "running") {
         await this.#signals.publish(coprChrootDomain, "start", fields);
-        const tasks = await this.#store.getTasks(build.taskIds);
+        const tasks = await this.#store.builds.getTasks(build.taskIds);
         if (tasks.filter((t) => t.state === "running" || t.startedAt !== null).length <= 1) {
           await this.#signals.publish(coprBuildDomain, "start", fields);
         }
       } else if (isFinal(to)) {
         await this.#signals.publish(coprBuildDomain, "end", fields);
-        const tasks = await this.#store.getTasks(build.taskIds);
+        const tasks = await this.#store.builds.getTasks(build.taskIds);
         if (tasks.every((t) => isFinal(t.state))) {
           this.#log.info({ build: build.id, state: deriveBuildState(tasks.map((t) => t.state)) }, "build finished");
         }

@@ -31,7 +31,7 @@ export class TaskLifecycle {
   /** Applies a move if it is still valid for this attempt; false when it was stale. */
   async move(task: Task, to: TaskState, fields: Partial<Task> = {}): Promise<boolean> {
     try {
-      await this.#store.transitionTask(task.id, to, fields, task.attempt);
+      await this.#store.builds.transitionTask(task.id, to, fields, task.attempt);
     } catch (error) {
       if (error instanceof StoreError && (error.code === "REFUSED_TRANSITION" || error.code === "NOT_FOUND")) {
         this.#log.debug({ task: task.id, to, err: error.message }, "ignored a stale task move");
@@ -66,7 +66,7 @@ export class TaskLifecycle {
 
   async #letGo(task: Task): Promise<void> {
     if (task.agent === null) return;
-    await this.#store.unassignTask(task.agent, task.id);
+    await this.#store.builds.unassignTask(task.agent, task.id);
     this.#pool.release(task.agent, task.id);
   }
 }
