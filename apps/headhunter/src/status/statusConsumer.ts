@@ -1,6 +1,6 @@
 import { workerBuildDomain, type BusLogger, type Signals, type Subscription } from "@copr/bus";
 import { logProofText, proofFromHash, proofMatches, statusProofText } from "@copr/domain";
-import { StoreError, type Store } from "@copr/store";
+import { StoreError, type Store, type Task } from "@copr/store";
 import type { TaskLifecycle } from "../tasks/taskLifecycle.ts";
 
 /** Headhunter's durable queue of worker status and log signals. */
@@ -28,16 +28,25 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
     log.warn({ agent, registered: worker !== null, signed: proof !== undefined }, "ignored a worker signal without a valid proof of that worker's token");
     return false;
   };
+  /** The task a report is about, when it came from the worker running that attempt (see signedBy); null otherwise. */
+  const reportedTask = async (
+    p: { task_id: string; attempt: number; agent: string; proof?: string | undefined }, sender: string | undefined, text: string, what: string,
+  ): Promise<Task | null> => {
+    if (!(await signedBy(p.agent, sender, p.proof, text))) return null;
+    const task = await store.builds.getTask(p.task_id);
+    // Only the worker running this attempt reports on it.
+    if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
+      log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, `ignored a ${what} for another attempt or agent`);
+      return null;
+    }
+    return task;
+  };
   return signals.subscribe(
     workerBuildDomain,
     {
       status: async (p, meta) => {
-        if (!(await signedBy(p.agent, meta.userId, p.proof, statusProofText(p)))) return;
-        const task = await store.builds.getTask(p.task_id);
-        if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
-          log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, "ignored a status for another attempt or agent");
-          return;
-        }
+        const task = await reportedTask(p, meta.userId, statusProofText(p), "status");
+        if (task === null) return;
         switch (p.state) {
           case "running":
             await lifecycle.move(task, "running", { builder: p.builder ?? null });
@@ -55,13 +64,7 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
         }
       },
       log: async (p, meta) => {
-        if (!(await signedBy(p.agent, meta.userId, p.proof, logProofText(p)))) return;
-        const task = await store.builds.getTask(p.task_id);
-        // Only the worker running this attempt writes its log.
-        if (task === null || task.attempt !== p.attempt || task.agent !== p.agent) {
-          log.debug({ task: p.task_id, attempt: p.attempt, agent: p.agent }, "ignored a log batch for another attempt or agent");
-          return;
-        }
+        if ((await reportedTask(p, meta.userId, logProofText(p), "log batch")) === null) return;
         try {
           await store.logs.appendLog(p.task_id, p.attempt, p.lines, p.offset);
         } catch (error) {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "@copr/bus";
+import { until } from "@copr/testkit";
 import { CommandProvisioner, publicKeyLine } from "./commandProvisioner.ts";
 
 const FINGERPRINT = `SHA256:${"A".repeat(43)}`;
@@ -85,8 +86,7 @@ describe("CommandProvisioner", () => {
     const a = p.claim(req("alice", "hello"));
     await a?.builder();
     await a?.release(true);
-    for (let i = 0; i < 100 && !(await s.calls()).includes("release b1"); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await s.calls()).toContain("release b1");
+    await until(async () => (await s.calls()).includes("release b1"), 10_000, "the idle builder to be released");
     expect(p.idle).toBe(0);
     await p.close();
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { workerBuildDomain } from "../catalog.ts";
-import { assertDomain } from "../names.ts";
+import { assertDomain, parseAgentName } from "../names.ts";
 import { HEARTBEAT_TOPIC, LOCATE_TOPIC } from "../rpc/envelope.ts";
 import type { AgentCredentials, BrokerAdmin } from "./profile.ts";
 import { REPLY_EXCHANGE, REQUEST_EXCHANGE, SIGNAL_EXCHANGE, agentQueueName, managementCall } from "./rabbitmq3.ts";
@@ -44,7 +44,7 @@ export class RabbitMq3Admin implements BrokerAdmin {
 
   async addAgent(agentName: string, options: { password?: string } = {}): Promise<AgentCredentials> {
     const queue = agentQueueName(agentName);
-    const [vendor, product, instance] = agentName.split(":") as [string, string, string];
+    const { vendor, product, instance } = parseAgentName(agentName);
     const password = options.password ?? randomBytes(24).toString("base64url");
     const v = encodeURIComponent(this.#options.vhost);
     const u = encodeURIComponent(agentName);
