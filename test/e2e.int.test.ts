@@ -67,10 +67,10 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     await until(async () => (await s.tasks(id))[0]?.state === "running", 30_000, "running");
     await until(async () => (await s.web.store.logs.readLog((await s.tasks(id))[0]?.id ?? "")).some((e) => e.lines.includes("started")), 30_000, "build output");
     await s.web.store.redis.ping();
-    const { TaskQueues } = await import("@copr/queue");
+    const { ControlQueue } = await import("@copr/queue");
     const { Redis } = await import("ioredis");
     const conn = new Redis(s.web.store.redis.options);
-    const q = new TaskQueues({ connection: conn, prefix: s.web.store.keys.bullPrefix() });
+    const q = new ControlQueue({ connection: conn, prefix: s.web.store.keys.bullPrefix() });
     await q.control({ kind: "cancel-build", buildId: id, by: "alice" });
     const [task] = await s.waitFinal(id, 30_000);
     expect(task?.state).toBe("canceled");

@@ -4,7 +4,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { TaskQueues } from "@copr/queue";
+import { ControlQueue } from "@copr/queue";
 import { until } from "@copr/testkit";
 import { helloSpec, startStack } from "./stack.ts";
 
@@ -34,7 +34,7 @@ async function logOf(s: Stack, buildId: number): Promise<string> {
 async function cancel(s: Stack, buildId: number): Promise<void> {
   const { Redis } = await import("ioredis");
   const conn = new Redis(s.web.store.redis.options);
-  const q = new TaskQueues({ connection: conn, prefix: s.web.store.keys.bullPrefix() });
+  const q = new ControlQueue({ connection: conn, prefix: s.web.store.keys.bullPrefix() });
   try {
     await q.control({ kind: "cancel-build", buildId, by: "alice" });
   } finally {

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
-import { TaskQueues } from "@copr/queue";
+import { ControlQueue } from "@copr/queue";
 import { Store } from "@copr/store";
 import { BusConnection, Console, RabbitMq3Admin, defaultLogger, parseBusConfig } from "@copr/bus";
 import type { WebConfig } from "./config.ts";
@@ -25,7 +25,7 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
   const store = new Store({ url: config.redisUrl, prefix: config.redisPrefix });
   const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   queueRedis.on("error", () => undefined);
-  const queues = new TaskQueues({ connection: queueRedis, prefix: store.keys.bullPrefix() });
+  const queues = new ControlQueue({ connection: queueRedis, prefix: store.keys.bullPrefix() });
   // On the bus (optional) only to follow agents' heartbeats for the builders page.
   let bus: BusConnection | undefined;
   let console: Console | undefined;

@@ -3,12 +3,14 @@ import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
-import { helloSpec, scanKeys, webFixture } from "./fixtures.ts";
+import { helloSpec, webFixture } from "./fixtures.ts";
 
 const spec = helloSpec;
 
+/** Task ids in the scheduler's inbox, in order: what Headhunter will queue. */
 async function queued(f: Awaited<ReturnType<typeof webFixture>>): Promise<string[]> {
-  return await scanKeys(f.web.store.redis, `${f.keyPrefix}bull:tasks-*:*[0-9]@[0-9]*`);
+  const entries = await f.web.store.redis.xrange(f.web.store.keys.schedInbox(), "-", "+");
+  return entries.flatMap(([, kv]) => (kv[0] === "task" && kv[1] !== undefined ? [kv[1]] : []));
 }
 
 describe("copr-web: submitting an SRPM", () => {

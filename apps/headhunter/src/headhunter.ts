@@ -1,14 +1,17 @@
 import { Redis } from "ioredis";
 import type { Worker } from "bullmq";
 import { BusConnection, Console, Signals, type BusConfig, type BusLogger, type Subscription } from "@copr/bus";
-import { TaskQueues } from "@copr/queue";
 import { Store, type Task } from "@copr/store";
 import { AgentPool } from "./agents/agentPool.ts";
 import { AgentWatch } from "./agents/agentWatch.ts";
 import { consumeControl } from "./control/controlConsumer.ts";
-import { ArchDispatcher } from "./dispatch/archDispatcher.ts";
+import { Dispatcher } from "./dispatch/dispatcher.ts";
+import { SchedulerSync } from "./dispatch/schedulerSync.ts";
+import { SchedulerWriteBack } from "./dispatch/schedulerWriteBack.ts";
 import { consumeStatus } from "./status/statusConsumer.ts";
 import { RepoJobs } from "./repo/repoJobs.ts";
+import { DEFAULT_POLICY, type SchedulingPolicy } from "./scheduling/policy.ts";
+import { Scheduler } from "./scheduling/scheduler.ts";
 import { CoprTopics } from "./tasks/coprTopics.ts";
 import { TaskLifecycle } from "./tasks/taskLifecycle.ts";
 
@@ -21,6 +24,8 @@ export interface HeadhunterOptions {
   /** Timeout of the check and `build` handover calls, ms. */
   callTimeoutMs: number;
   missedIntervals: number;
+  /** Fair share and limits; default DEFAULT_POLICY. */
+  policy?: SchedulingPolicy;
   onDispatched?: (task: Task, agent: string, ms: number) => void;
 }
 
@@ -30,58 +35,55 @@ export interface Headhunter {
   watch: AgentWatch;
   console: Console;
   store: Store;
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
-/** Starts Headhunter: agents, dispatch per arch, status and control consumers, recovery of orphaned tasks. */
+/** Starts Headhunter: agents, the scheduler and dispatch, status and control consumers, recovery of orphaned tasks. */
 export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter> {
   const log = o.log;
   const store = new Store({ url: o.redisUrl, prefix: o.redisPrefix });
   const connection = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
   connection.on("error", () => undefined);
   const bullPrefix = store.keys.bullPrefix();
-  const queues = new TaskQueues({ connection, prefix: bullPrefix });
   const bus = await BusConnection.open(o.bus, { logger: log });
   const signals = new Signals(bus);
   const pool = new AgentPool();
   const topics = new CoprTopics(signals, store, log);
-  const lifecycle = new TaskLifecycle({ store, queues, pool, topics, log });
+  const writeBack = new SchedulerWriteBack(store, log);
+  const scheduler = new Scheduler(o.policy ?? DEFAULT_POLICY, writeBack.hooks);
+  const lifecycle = new TaskLifecycle({ store, scheduler, pool, topics, log });
   // Each worker has its own broker user named like it: a heartbeat or reply sent as anyone else is not that worker's.
   const console = await Console.open(bus, { missedIntervals: o.missedIntervals, agentIdentity: "broker-user" });
   const repoJobs = new RepoJobs({ connection, bullPrefix, console, pool, signals, log });
   lifecycle.onSucceeded = (task) => repoJobs.enqueue({ owner: task.owner, project: task.project, chroot: task.chroot });
 
-  const dispatchers = new Map<string, ArchDispatcher>();
-  const dispatcher = (arch: string): ArchDispatcher => {
-    let d = dispatchers.get(arch);
-    if (d === undefined) {
-      d = new ArchDispatcher(arch, {
-        store, console, pool, lifecycle, log, connection, bullPrefix,
-        webUrl: o.webUrl, callTimeoutMs: o.callTimeoutMs, onDispatched: o.onDispatched,
-      });
-      dispatchers.set(arch, d);
-      void d.start().catch((err: unknown) => log.error({ arch, err: String(err) }, "dispatcher did not start"));
-    }
-    return d;
-  };
+  const dispatcher = new Dispatcher({
+    store, bus, console, pool, scheduler, lifecycle, log,
+    webUrl: o.webUrl, callTimeoutMs: o.callTimeoutMs, onDispatched: o.onDispatched,
+  });
+  lifecycle.onQueued = (arch) => dispatcher.kick([arch]);
+  const sync = new SchedulerSync({
+    store, scheduler, log, redisUrl: o.redisUrl,
+    queued: (arches) => dispatcher.kick(arches),
+    verify: (task) => dispatcher.verify(task),
+  });
   pool.on("capacity", (arches) => {
-    for (const a of arches) dispatcher(a).kick();
+    scheduler.setOnline(pool.arches());
+    dispatcher.kick(arches);
   });
 
   const status: Subscription = consumeStatus({ signals, store, lifecycle, log });
   await status.ready;
-  const control: Worker = consumeControl({ store, console, lifecycle, log, connection, bullPrefix });
+  const control: Worker = consumeControl({ store, console, lifecycle, log, connection, bullPrefix, callTimeoutMs: o.callTimeoutMs });
 
   const watch = new AgentWatch({ console, store, pool, log, timeoutMs: o.callTimeoutMs });
   watch.on("gone", (agent, taskIds, reason) => {
+    scheduler.setOnline(pool.arches());
     void (async () => {
       for (const id of taskIds) {
         const task = await store.builds.getTask(id);
-        if (task === null) {
-          await store.builds.unassignTask(agent, id);
-          continue;
-        }
-        if (task.agent !== agent) {
+        if (task === null || task.agent !== agent) {
           await store.builds.unassignTask(agent, id);
           continue;
         }
@@ -90,22 +92,33 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
     })().catch((err: unknown) => log.error({ agent, err: String(err) }, "could not requeue a lost agent's tasks"));
   });
 
-  // Learn the live agents, then recover tasks whose agent is gone while Headhunter was down.
+  // Learn the live agents, retry tasks whose agent is gone since before this start, then queue every pending task.
   await console.locate(Math.max(1000, o.callTimeoutMs / 5));
-  await recoverOrphans(store, console, lifecycle, queues, log);
+  await recoverOrphans(store, console, lifecycle, log);
+  scheduler.setOnline(pool.arches());
+  await sync.start();
+  // Nothing was handed over while the broker was away: check and dispatch now.
+  const onReconnected = (): void => {
+    sync.recheck("broker reconnected");
+    dispatcher.kick();
+  };
+  bus.on("reconnected", onReconnected);
+  dispatcher.kick();
 
   let closing: Promise<void> | undefined;
   return {
-    pool, watch, console, store,
+    pool, watch, console, store, scheduler,
     close() {
       closing ??= (async () => {
+        bus.off("reconnected", onReconnected);
+        dispatcher.close();
         status.close();
         await control.close().catch(() => undefined);
         await repoJobs.close();
-        await Promise.allSettled([...dispatchers.values()].map((d) => d.close()));
+        await sync.close();
+        await writeBack.close();
         console.close();
         await bus.close();
-        await queues.close();
         connection.disconnect();
         await store.close();
       })();
@@ -114,14 +127,12 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   };
 }
 
-/** Tasks left starting/running on agents that are not alive: retry; pending tasks: make sure they are queued. */
-async function recoverOrphans(store: Store, console: Console, lifecycle: TaskLifecycle, queues: TaskQueues, log: BusLogger): Promise<void> {
+/** Tasks left starting/running on agents that are not alive: retry them on another host. */
+async function recoverOrphans(store: Store, console: Console, lifecycle: TaskLifecycle, log: BusLogger): Promise<void> {
   for (const id of await store.builds.activeTaskIds()) {
     const task = await store.builds.getTask(id);
-    if (task === null) continue;
-    if (task.state === "pending") {
-      await queues.enqueue(task.arch, { taskId: task.id, attempt: task.attempt });
-    } else if (task.agent !== null && console.agents.get(task.agent) === undefined) {
+    if (task === null || task.state === "pending") continue;
+    if (task.agent !== null && console.agents.get(task.agent) === undefined) {
       log.warn({ task: task.id, agent: task.agent }, "task's agent is gone since before this start");
       await lifecycle.retryOrFail(task, `${task.agent} was gone when Headhunter started`);
     }

@@ -2,7 +2,7 @@
 import { defaultLogger, parseBusConfig } from "@copr/bus";
 import { busConfigInput } from "@copr/config";
 import { runService } from "@copr/service";
-import { loadHeadhunterConfig } from "./config.ts";
+import { loadHeadhunterConfig, policyOf } from "./config.ts";
 import { startHeadhunter } from "./headhunter.ts";
 
 const log = defaultLogger("headhunter");
@@ -17,6 +17,7 @@ runService("headhunter", log, async () => {
     log,
     callTimeoutMs: config.callTimeoutMs,
     missedIntervals: config.missedIntervals,
+    policy: policyOf(config),
   });
   log.info({ agents: hh.console.agents.list().map((a) => a.name) }, "headhunter ready");
   return hh;

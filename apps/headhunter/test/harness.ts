@@ -3,10 +3,11 @@ import { Redis } from "ioredis";
 import { z } from "zod";
 import { Agent, BusConnection, HEARTBEAT_TOPIC, OPCODES, Signals, jsonMessage, parseBusConfig, silentLogger, workerBuildDomain, type AgentCredentials } from "@copr/bus";
 import { WORKER_METHODS, buildArgsSchema, cancelArgsSchema, helloArgsSchema, logProofText, proofFromHash, statusProofText, tokenKey, workerProof, type BuildArgs } from "@copr/domain";
-import { TaskQueues } from "@copr/queue";
+import { ControlQueue } from "@copr/queue";
 import { Store } from "@copr/store";
 import { busNamespace, redisNamespace, until, type BrokerUser, type BusNamespace } from "@copr/testkit";
 import { startHeadhunter, type Headhunter } from "../src/headhunter.ts";
+import { DEFAULT_POLICY, type SchedulingPolicy } from "../src/scheduling/policy.ts";
 
 const srpm = { name: "hello", epoch: null, version: "1.0", release: "1", sha256: "ab".repeat(32), size: 1, file: "x.src.rpm" };
 
@@ -63,6 +64,10 @@ export class FakeWorker {
         return { accepted: true as const, host: "fake-host", already_running: false };
       },
     });
+    w.agent.method(WORKER_METHODS.status, {
+      description: "the attempts this worker runs", args: z.object({}),
+      handler: () => ({ tasks: w.builds.filter((b) => w.running.has(b.task_id)).map((b) => ({ task_id: b.task_id, attempt: b.attempt })) }),
+    });
     w.agent.method(WORKER_METHODS.cancel, {
       description: "records the cancel", args: cancelArgsSchema,
       handler: async (args) => {
@@ -106,17 +111,19 @@ export class FakeWorker {
   }
 }
 
-export async function headhunterFixture(options: { callTimeoutMs?: number } = {}) {
+export async function headhunterFixture(options: { callTimeoutMs?: number; policy?: Partial<SchedulingPolicy>; beforeStart?: (store: Store) => Promise<void> } = {}) {
   const services = inject("services");
   const ns = await busNamespace(services);
   const rns = await redisNamespace(services);
   const store = new Store({ url: rns.urls.headhunter, prefix: rns.keyPrefix });
   const queueRedis = new Redis(rns.urls.headhunter, { maxRetriesPerRequest: null });
-  const queues = new TaskQueues({ connection: queueRedis, prefix: store.keys.bullPrefix() });
+  const queues = new ControlQueue({ connection: queueRedis, prefix: store.keys.bullPrefix() });
   const dispatched: { task: string; agent: string; ms: number }[] = [];
+  await options.beforeStart?.(store);
   const hh: Headhunter = await startHeadhunter({
     bus: busConfig(ns, "headhunter"), redisUrl: rns.urls.headhunter, redisPrefix: rns.keyPrefix, webUrl: "http://127.0.0.1:9",
     log: silentLogger, callTimeoutMs: options.callTimeoutMs ?? 3000, missedIntervals: 3,
+    policy: { ...DEFAULT_POLICY, ...options.policy },
     onDispatched: (task, agent, ms) => dispatched.push({ task: task.id, agent, ms }),
   });
   const workers: FakeWorker[] = [];
@@ -128,11 +135,13 @@ export async function headhunterFixture(options: { callTimeoutMs?: number } = {}
       workers.push(w);
       return w;
     },
-    /** A build of `chroots`, stored and queued as copr-web does. */
-    async submit(chroots: string[]) {
-      const { build, tasks } = await store.builds.createBuild({ owner: "alice", project: "hello", submittedBy: "alice", srpm, chroots: chroots.map((chroot) => ({ chroot })) });
-      for (const t of tasks) await queues.enqueue(t.arch, { taskId: t.id, attempt: 0 });
-      return { build, tasks };
+    /** A build of `chroots`, stored and queued as copr-web does (by alice in alice/hello unless told). */
+    async submit(chroots: string[], opts: { owner?: string; project?: string; background?: boolean } = {}) {
+      const owner = opts.owner ?? "alice";
+      return await store.builds.createBuild({
+        owner, project: opts.project ?? "hello", submittedBy: owner, srpm, chroots: chroots.map((chroot) => ({ chroot })),
+        ...(opts.background === undefined ? {} : { background: opts.background }),
+      });
     },
     /** Submits one fedora-40-x86_64 task, waits until `w` got it and Headhunter has it running there; returns its id. */
     async runOn(w: FakeWorker): Promise<string> {

@@ -54,6 +54,11 @@ export const buildResultSchema = z.object({
 });
 export type BuildResult = z.output<typeof buildResultSchema>;
 
+/** What `status` says of the worker's running tasks (other fields are informational). */
+export const statusResultSchema = z.object({
+  tasks: z.array(z.object({ task_id: z.string(), attempt: z.number().int().min(0) }).loose()),
+}).loose();
+
 export const cancelArgsSchema = z.object({ task_id: z.string().min(1), attempt: z.number().int().min(0) });
 export const cancelResultSchema = z.object({ canceled: z.boolean() });
 

@@ -1,4 +1,1 @@
-export {
-  TaskQueues, taskJobSchema, controlJobSchema, taskQueueName, queueEventsKey, taskJobId, CONTROL_QUEUE,
-  type TaskJob, type ControlJob, type QueueConnection,
-} from "./taskQueues.ts";
+export { ControlQueue, controlJobSchema, CONTROL_QUEUE, type ControlJob, type QueueConnection } from "./controlQueue.ts";

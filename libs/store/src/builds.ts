@@ -18,6 +18,8 @@ export interface NewBuild {
   timeoutS?: number;
   /** The build may use the network; default false. */
   enableNet?: boolean;
+  /** Run only when no ordinary task of the arch could start; default false. */
+  background?: boolean;
 }
 
 /** Moves a task only if it is in an allowed state and (optionally) attempt. Atomic. Values are JSON, as in the task hash. */
@@ -93,6 +95,7 @@ export class Builds extends StorePart {
       agent: null,
       reason: skip ?? null,
       hosts: [],
+      ...(input.background === true ? { background: true } : {}),
       queuedAt: now,
       startedAt: null,
       endedAt: skip === undefined ? null : now,
@@ -102,6 +105,7 @@ export class Builds extends StorePart {
       submittedAt: now, srpm: input.srpm, taskIds: tasks.map((t) => t.id),
       timeoutS: input.timeoutS ?? DEFAULT_BUILD_TIMEOUT_S,
       enableNet: input.enableNet ?? false,
+      ...(input.background === true ? { background: true } : {}),
     };
     const multi = this.redis.multi();
     multi.hset(this.keys.build(id), "json", JSON.stringify(build));
@@ -117,6 +121,8 @@ export class Builds extends StorePart {
         multi.zadd(this.keys.statsGroupTasks("pending", dim, t[dim]), now, t.id);
       }
     }
+    // Queued for Headhunter's scheduler in the same transaction: accepted means queued.
+    for (const t of active) multi.xadd(this.keys.schedInbox(), "MAXLEN", "~", "10000", "*", "task", t.id);
     multi.xadd(this.keys.buildEvents(id), "*", "build", String(id), "from", "", "to", "created");
     multi.xadd(this.keys.activity(), "MAXLEN", "~", "10000", "*", "task", "", "build", String(id), "to", "created");
     multi.zadd(this.keys.builds(), id, String(id));

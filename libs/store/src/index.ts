@@ -4,6 +4,7 @@ export type { Builds, NewBuild } from "./builds.ts";
 export type { Logs } from "./logs.ts";
 export type { Projects } from "./projects.ts";
 export type { StatusIndex } from "./statusIndex.ts";
+export { freeSlotReason, reasonScope, waitScopes, type InboxEntry, type Scheduling, type StoredUsage } from "./scheduling.ts";
 export type { Workers } from "./workers.ts";
 export { storeKeys, STATUS_DIMENSIONS, type StoreKeys, type StatusBucket, type StatusDimension } from "./keys.ts";
 export { StoreError, STORE_ERROR_CODES, type StoreErrorCode } from "./storeErrors.ts";

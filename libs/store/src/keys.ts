@@ -61,6 +61,14 @@ export function storeKeys(prefix: string) {
     statsTotal: (bucket: StatusBucket) => `${prefix}stats:${bucket}:total`,
     statsTasks: (bucket: StatusBucket) => `${prefix}stats:${bucket}:tasks`,
     statsGroupTasks: (bucket: StatusBucket, dim: StatusDimension, value: string) => `${prefix}stats:${bucket}:tasks:${dim}:${value}`,
+    /** stream of tasks queued (and shares changed) that Headhunter's scheduler follows */
+    schedInbox: () => `${prefix}sched:inbox`,
+    /** hash owner → JSON {seconds, at}: decaying builder usage (fair share) */
+    schedUsage: () => `${prefix}sched:usage`,
+    /** hash owner → admin-set share (weight; absent: 1) */
+    schedShares: () => `${prefix}sched:shares`,
+    /** hash scope → why pending tasks of that scope wait (see scheduling.ts reasonScope) */
+    schedReasons: () => `${prefix}sched:reasons`,
     /** BullMQ key prefix for the queues */
     bullPrefix: () => `${prefix}bull`,
   } as const;

@@ -4,6 +4,7 @@ import { Builds } from "./builds.ts";
 import { storeKeys, type StoreKeys } from "./keys.ts";
 import { Logs } from "./logs.ts";
 import { Projects } from "./projects.ts";
+import { Scheduling } from "./scheduling.ts";
 import { StatusIndex } from "./statusIndex.ts";
 import { Workers } from "./workers.ts";
 
@@ -16,7 +17,8 @@ export interface StoreOptions {
 
 /**
  * Copr's state in Redis, one part per concern on one connection: accounts,
- * projects, builds and tasks, the status indexes, live logs and workers.
+ * projects, builds and tasks, the status indexes, live logs, workers and
+ * the scheduler's inbox, usage and wait reasons.
  * Key names are in keys.ts. Task state is written only through
  * `builds.transitionTask` (Headhunter's).
  */
@@ -29,6 +31,7 @@ export class Store {
   readonly status: StatusIndex;
   readonly logs: Logs;
   readonly workers: Workers;
+  readonly scheduling: Scheduling;
   #closed = false;
 
   constructor(options: StoreOptions) {
@@ -41,6 +44,7 @@ export class Store {
     this.status = new StatusIndex(this.redis, this.keys, this.builds);
     this.logs = new Logs(this.redis, this.keys);
     this.workers = new Workers(this.redis, this.keys);
+    this.scheduling = new Scheduling(this.redis, this.keys);
   }
 
   /** Closes the Redis connection. Safe to call twice. */

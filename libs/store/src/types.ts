@@ -40,6 +40,8 @@ export interface Build {
   timeoutS?: number;
   /** The build may use the network: the build's --enable-net, else its project's (absent on older records: off). */
   enableNet?: boolean;
+  /** Runs only when no ordinary task of its arch could start (copr build --background). */
+  background?: boolean;
 }
 
 export interface Task {
@@ -56,6 +58,8 @@ export interface Task {
   reason: string | null;
   /** agents that tried it, in order */
   hosts: string[];
+  /** A background task (see Build.background); absent: ordinary. */
+  background?: boolean;
   /** builder host of the current attempt once it runs, as `name (user@address)`; absent on older records */
   builder?: string | null;
   queuedAt: number;

@@ -1,14 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import type { AgentRegistry, BrokerAdmin } from "@copr/bus";
 import type { Store, User } from "@copr/store";
-import type { TaskQueues } from "@copr/queue";
+import type { ControlQueue } from "@copr/queue";
 import type { WebConfig } from "../config.ts";
 
 /** What every request handler may use. */
 export interface WebDeps {
   config: WebConfig;
   store: Store;
-  queues: TaskQueues;
+  queues: ControlQueue;
   /** Absolute directory of stored SRPMs. */
   srpmDir: string;
   /** Absolute root of published results. */

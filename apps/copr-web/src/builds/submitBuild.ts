@@ -91,11 +91,10 @@ export function planChroots(info: Pick<RpmInfo, "excludeArch" | "exclusiveArch">
   });
 }
 
-/** Stores a build and queues its pending tasks; returns its view. */
+/** Stores a build and queues its pending tasks (one transaction); returns its view. */
 export async function storeAndQueue(deps: WebDeps, input: NewBuild): Promise<BuildView> {
-  const { build, tasks } = await deps.store.builds.createBuild(input);
   // Invariant: stored (AOF) and queued before the client hears "accepted".
-  for (const t of tasks.filter((t) => t.state === "pending")) await deps.queues.enqueue(t.arch, { taskId: t.id, attempt: t.attempt });
+  const { build } = await deps.store.builds.createBuild(input);
   const view = await buildView(deps.store, build.id);
   if (view === null) throw new Error(`build ${build.id} vanished`);
   return view;

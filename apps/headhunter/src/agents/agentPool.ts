@@ -6,6 +6,8 @@ interface PoolEntry {
   drain: boolean;
   /** tasks given to this agent (including reservations being dispatched) */
   tasks: Set<string>;
+  /** gets no new task before this time (ms): it refused one as busy */
+  heldUntil: number;
 }
 
 export interface AgentPoolEvents {
@@ -28,7 +30,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
 
   add(info: AgentInfo, drain: boolean, tasks: Iterable<string> = []): void {
     const prev = this.#agents.get(info.name);
-    this.#agents.set(info.name, { info, drain, tasks: prev?.tasks ?? new Set(tasks) });
+    this.#agents.set(info.name, { info, drain, tasks: prev?.tasks ?? new Set(tasks), heldUntil: prev?.heldUntil ?? 0 });
     this.emit("capacity", AgentPool.archesOf(info));
   }
 
@@ -53,9 +55,23 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     return e === undefined ? [] : [...e.tasks];
   }
 
+  /**
+   * The agent refused a task as busy (its own count of free slots is behind
+   * ours, e.g. it still cleans up a build that reported its end): give it
+   * nothing for `ms`, then announce its capacity again.
+   */
+  hold(name: string, ms: number): void {
+    const e = this.#agents.get(name);
+    if (e === undefined) return;
+    e.heldUntil = Date.now() + ms;
+    setTimeout(() => {
+      if (this.#agents.get(name) === e && e.heldUntil <= Date.now()) this.emit("capacity", AgentPool.archesOf(e.info));
+    }, ms + 1).unref();
+  }
+
   free(name: string): number {
     const e = this.#agents.get(name);
-    if (e === undefined || e.drain) return 0;
+    if (e === undefined || e.drain || e.heldUntil > Date.now()) return 0;
     return Math.max(0, (e.info.slots?.total ?? 0) - e.tasks.size);
   }
 

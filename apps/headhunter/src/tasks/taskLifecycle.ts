@@ -1,28 +1,41 @@
 import { MAX_HOSTS_PER_TASK, isFinal, type TaskState } from "@copr/domain";
 import type { BusLogger } from "@copr/bus";
-import type { TaskQueues } from "@copr/queue";
 import { StoreError, type Store, type Task } from "@copr/store";
 import type { AgentPool } from "../agents/agentPool.ts";
+import type { Scheduler, SchedTask } from "../scheduling/scheduler.ts";
 import type { CoprTopics } from "./coprTopics.ts";
 
+/** The scheduler's view of a stored task. */
+export function schedTaskOf(task: Task): SchedTask {
+  return {
+    id: task.id, buildId: task.buildId, attempt: task.attempt, owner: task.owner, project: task.project,
+    arch: task.arch, background: task.background === true, queuedAt: task.queuedAt,
+  };
+}
+
 /**
- * Every task state change Headhunter makes, with its side effects: agent
- * bookkeeping, retries on another host (at most MAX_HOSTS_PER_TASK hosts),
- * and Copr-compatible topics. Stale or repeated reports change nothing.
+ * Every task state change Headhunter makes, with its side effects: the
+ * scheduler's queue and running counts, agent bookkeeping, retries on
+ * another host (at most MAX_HOSTS_PER_TASK hosts), and Copr-compatible
+ * topics. Stale or repeated reports change nothing.
  */
 export class TaskLifecycle {
   readonly #store: Store;
-  readonly #queues: TaskQueues;
+  readonly #scheduler: Scheduler;
   readonly #pool: AgentPool;
   readonly #topics: CoprTopics;
   readonly #log: BusLogger;
 
   /** Called after a task succeeded (Headhunter queues the repository regeneration). */
   onSucceeded: (task: Task) => Promise<void> = () => Promise.resolve();
+  /** Called after a task ended (batches wait for builds to end). */
+  onEnded: (task: Task) => Promise<void> = () => Promise.resolve();
+  /** Called when a task was queued (again) for `arch`. */
+  onQueued: (arch: string) => void = () => undefined;
 
-  constructor(deps: { store: Store; queues: TaskQueues; pool: AgentPool; topics: CoprTopics; log: BusLogger }) {
+  constructor(deps: { store: Store; scheduler: Scheduler; pool: AgentPool; topics: CoprTopics; log: BusLogger }) {
     this.#store = deps.store;
-    this.#queues = deps.queues;
+    this.#scheduler = deps.scheduler;
     this.#pool = deps.pool;
     this.#topics = deps.topics;
     this.#log = deps.log;
@@ -39,14 +52,26 @@ export class TaskLifecycle {
       }
       throw error;
     }
-    this.#log.info({ task: task.id, attempt: task.attempt, from: task.state, to, agent: fields.agent ?? task.agent, reason: fields.reason }, "task moved");
-    if (isFinal(to) || to === "pending") await this.#letGo(task);
-    await this.#topics.taskChanged({ ...task, ...fields, state: to }, to);
-    if (to === "succeeded") await this.onSucceeded({ ...task, ...fields, state: to });
+    const moved: Task = { ...task, ...fields, state: to };
+    this.#log.info({ task: task.id, attempt: moved.attempt, from: task.state, to, agent: moved.agent, reason: fields.reason }, "task moved");
+    if (isFinal(to) || to === "pending") {
+      const now = Date.now();
+      // A handover that was refused did not run; anything that got as far as an agent counts its time.
+      this.#scheduler.finish(task.id, now, task.state === "running" || isFinal(to));
+      this.#scheduler.remove(task.id);
+      await this.#letGo(task);
+    }
+    if (to === "pending") {
+      this.#scheduler.add(schedTaskOf(moved));
+      this.onQueued(moved.arch);
+    }
+    await this.#topics.taskChanged(moved, to);
+    if (to === "succeeded") await this.onSucceeded(moved);
+    if (isFinal(to)) await this.onEnded(moved);
     return true;
   }
 
-  /** The task's host is gone (or failed to take it): retry on another host, or fail after the last one. */
+  /** The task's host is gone (or failed it): retry on another host, or fail after the last one. */
   async retryOrFail(task: Task, reason: string): Promise<void> {
     if (isFinal(task.state)) {
       await this.#letGo(task);
@@ -59,7 +84,6 @@ export class TaskLifecycle {
     }
     const next = task.attempt + 1;
     if (await this.move(task, "pending", { attempt: next, agent: null, reason })) {
-      await this.#queues.enqueue(task.arch, { taskId: task.id, attempt: next });
       this.#log.warn({ task: task.id, attempt: next, reason }, "task queued again for another host");
     }
   }

@@ -1,0 +1,155 @@
+import { Redis } from "ioredis";
+import type { BusLogger } from "@copr/bus";
+import type { Store, Task } from "@copr/store";
+import type { Scheduler } from "../scheduling/scheduler.ts";
+import { schedTaskOf } from "../tasks/taskLifecycle.ts";
+
+export interface SchedulerSyncDeps {
+  store: Store;
+  scheduler: Scheduler;
+  log: BusLogger;
+  /** Redis URL for the inbox's blocking reads (a connection of their own). */
+  redisUrl: string;
+  /** Tasks of these arches were queued: dispatch. */
+  queued: (arches: Set<string>) => void;
+  /** A task found `starting` that no handover here knows of: ask its agent. */
+  verify: (task: Task) => void;
+  /** A pending task to hold back (its batch waits) instead of queueing; true when held. */
+  hold?: (task: Task) => Promise<boolean>;
+}
+
+/**
+ * Keeps Headhunter's in-memory scheduler in step with Redis: loads usage
+ * and shares, follows the inbox copr-web writes with each build, and runs
+ * the consistency check (every pending task queued, every starting or
+ * running task counted) at start and after every Redis or broker
+ * reconnect. (SchedulerWriteBack writes usage and reasons back.)
+ */
+export class SchedulerSync {
+  readonly #deps: SchedulerSyncDeps;
+  readonly #reader: Redis;
+  #cursor = "0-0";
+  #closed = false;
+  #follow: Promise<void> | undefined;
+  #checking: Promise<void> | undefined;
+  #checkAgain = false;
+
+  constructor(deps: SchedulerSyncDeps) {
+    this.#deps = deps;
+    this.#reader = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#reader.on("error", () => undefined);
+  }
+
+  /** Loads usage and shares, queues every pending task, then follows the inbox. */
+  async start(): Promise<void> {
+    const { store, scheduler } = this.#deps;
+    // Read the cursor first: whatever is queued after it is seen by the follower, before it by the check.
+    this.#cursor = await store.scheduling.inboxCursor();
+    for (const [owner, u] of await store.scheduling.usage()) scheduler.ledger.restore(owner, u);
+    for (const [owner, share] of await store.scheduling.shares()) scheduler.setShare(owner, share);
+    await this.check("start");
+    await this.#reader.connect();
+    // After Redis comes back, check again: anything may have happened meanwhile.
+    store.redis.on("ready", () => this.recheck("Redis reconnected"));
+    this.#follow = this.#followInbox();
+  }
+
+  /** Runs the consistency check (coalesced: one at a time, once more if asked during one). */
+  recheck(why: string): void {
+    if (this.#closed) return;
+    if (this.#checking !== undefined) {
+      this.#checkAgain = true;
+      return;
+    }
+    this.#checking = this.check(why)
+      .catch((err: unknown) => this.#deps.log.warn({ err: String(err) }, "consistency check failed; it runs again at the next reconnect"))
+      .finally(() => {
+        this.#checking = undefined;
+        if (this.#checkAgain) {
+          this.#checkAgain = false;
+          this.recheck(why);
+        }
+      });
+  }
+
+  /**
+   * Every active task in Redis against the scheduler: a pending task that is
+   * not queued is queued; a starting or running one is counted, and a
+   * starting one is verified with its agent. Scans the active tasks once.
+   */
+  async check(why: string): Promise<void> {
+    const { store, scheduler, log } = this.#deps;
+    const ids = await store.builds.activeTaskIds();
+    const arches = new Set<string>();
+    let queued = 0;
+    for (let i = 0; i < ids.length; i += 1000) {
+      for (const task of await store.builds.getTasks(ids.slice(i, i + 1000))) {
+        if (task.state === "pending") {
+          if (scheduler.isRunning(task.id) || scheduler.isQueued(task.id, task.attempt)) continue;
+          if (this.#deps.hold !== undefined && (await this.#deps.hold(task))) continue;
+          if (scheduler.add(schedTaskOf(task))) {
+            queued++;
+            arches.add(task.arch);
+          }
+        } else if (task.state === "starting" || task.state === "running") {
+          if (!scheduler.isRunning(task.id)) scheduler.restoreRunning(schedTaskOf(task), task.startedAt ?? Date.now());
+          if (task.state === "starting") this.#deps.verify(task);
+        }
+      }
+    }
+    await store.scheduling.replaceReasons(scheduler.reasons());
+    log.info({ why, active: ids.length, queued, pending: scheduler.queuedCount, running: scheduler.runningCount }, "scheduler checked against Redis");
+    if (arches.size > 0) this.#deps.queued(arches);
+  }
+
+  async #followInbox(): Promise<void> {
+    const { store, scheduler, log } = this.#deps;
+    let failed = false;
+    while (!this.#closed) {
+      try {
+        const entries = await store.scheduling.readInbox(this.#reader, this.#cursor, 5000);
+        if (failed) {
+          failed = false;
+          this.recheck("inbox readable again");
+        }
+        const arches = new Set<string>();
+        const ids = entries.flatMap((e) => (e.kind === "task" && e.taskId !== "" ? [e.taskId] : []));
+        const tasks = new Map((await store.builds.getTasks(ids)).map((t) => [t.id, t]));
+        for (const e of entries) {
+          if (e.kind === "share") {
+            scheduler.setShare(e.owner, await store.scheduling.share(e.owner));
+            log.info({ owner: e.owner, share: scheduler.ledger.share(e.owner) }, "owner's share changed");
+            continue;
+          }
+          const task = tasks.get(e.taskId);
+          if (task === undefined || task.state !== "pending" || scheduler.isRunning(task.id)) continue;
+          if (this.#deps.hold !== undefined && (await this.#deps.hold(task))) continue;
+          if (scheduler.add(schedTaskOf(task))) arches.add(task.arch);
+        }
+        const last = entries.at(-1);
+        if (last !== undefined) this.#cursor = last.id;
+        if (arches.size > 0) this.#deps.queued(arches);
+      } catch (error) {
+        if (this.#closed) return;
+        if (!failed) log.warn({ err: String(error) }, "cannot read the scheduler inbox; trying again");
+        failed = true;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 1000);
+          this.#reader.once("ready", () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      }
+    }
+  }
+
+  /** Stops following the inbox and writes what is pending. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reader.disconnect();
+    await this.#follow?.catch(() => undefined);
+    await this.#checking;
+  }
+}
