@@ -168,6 +168,34 @@ describe("copr CLI", () => {
     expect(await f.web.store.builds.listBuildIds()).toHaveLength(2);
   });
 
+  it("submits background and batched builds, shows why a build waits, and lets an admin set a share", async () => {
+    await using f = await webFixture();
+    const config = await configFile(f.web.url, f.aliceToken);
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const first = await run(["build", "hello", srpmPath, "--background", "--nowait", "--config", config]);
+    const firstId = Number(/Created builds: (\d+)/.exec(first.stdout)?.[1]);
+    expect((await f.web.store.builds.getBuild(firstId))?.background).toBe(true);
+    const after = await run(["build", "hello", srpmPath, "--after-build-id", String(firstId), "--nowait", "--config", config]);
+    const afterId = Number(/Created builds: (\d+)/.exec(after.stdout)?.[1]);
+    // Headhunter publishes the reason; here the test does, as Headhunter would.
+    await f.web.store.scheduling.setReasons([[`batch:${afterId}`, `waiting for build ${firstId}`]]);
+    const shown = await run(["status", String(afterId), "--config", config]);
+    expect(shown.stdout).toMatch(new RegExp(`fedora-40-x86_64 +pending +waiting for build ${firstId}`));
+    const both = await run(["build", "hello", srpmPath, "--after-build-id", "1", "--with-build-id", "1", "--nowait", "--config", config]);
+    expect([both.code, both.stderr]).toEqual([2, expect.stringMatching(/either --after-build-id or --with-build-id/)]);
+    const missing = await run(["build", "hello", srpmPath, "--after-build-id", "4242", "--nowait", "--config", config]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/build 4242 does not exist/);
+
+    expect((await run(["share", "alice", "--config", config])).stdout).toBe("alice: share 1\n");
+    const denied = await run(["share", "alice", "3", "--config", config]);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toMatch(/not an admin/);
+    const rootConfig = await configFile(f.web.url, f.rootToken);
+    expect((await run(["share", "alice", "3", "--config", rootConfig])).stdout).toBe("alice: share 3\n");
+    expect(await f.web.store.scheduling.share("alice")).toBe(3);
+  });
+
   it("resubmit builds an earlier build's SRPM again, keeping its timeout, and explains when nothing failed", async () => {
     await using f = await webFixture();
     const config = await configFile(f.web.url, f.aliceToken);

@@ -201,4 +201,44 @@ describe("copr-web: result uploads", () => {
     // Published: the worker that ran it cannot replace its results any more.
     expect(await put(w1.token, 0)).toEqual({ status: 409, code: "NOT_RUNNING" });
   });
+
+  it("takes background and batch options, and refuses a batch that cannot be, changing nothing", async () => {
+    await using f = await webFixture();
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    await f.root.projects.create.mutate({ name: "other", chroots: ["fedora-40-x86_64"] });
+    const srpm = await readFile(await rpmbuild(spec()));
+    const submit = async (extra: Record<string, string>, owner = "alice", project = "hello", token = f.aliceToken) => {
+      const res = await f.upload(token, owner, project, srpm, [], extra);
+      const body = (await res.json()) as { build?: { id: number; background?: boolean }; tasks?: { background?: boolean }[]; error?: { code: string; message: string } };
+      return { status: res.status, ...body };
+    };
+    const first = await submit({ background: "on" });
+    expect(first.status).toBe(201);
+    expect(first.build?.background).toBe(true);
+    expect(first.tasks?.[0]?.background).toBe(true);
+    const firstId = first.build?.id ?? 0;
+    expect((await submit({ with_build_id: String(firstId) })).status).toBe(201);
+    expect((await submit({ after_build_id: String(firstId) })).status).toBe(201);
+    const queuedBefore = (await queued(f)).length;
+    const refusals = [
+      await submit({ after_build_id: "999" }),
+      await submit({ after_build_id: String(firstId), with_build_id: String(firstId) }),
+      await submit({ after_build_id: "x1" }),
+      await submit({ after_build_id: String(firstId) }, "root", "other", f.rootToken),
+    ];
+    expect(refusals.map((r) => [r.status, r.error?.code])).toEqual([[404, "NOT_FOUND"], [400, "BATCH_REFUSED"], [400, "INVALID_ARGUMENT"], [400, "BATCH_REFUSED"]]);
+    expect(refusals[3]?.error?.message).toMatch(/alice's/);
+    // A finished batch takes no more builds, and nothing starts after a failed one.
+    const [taskId] = (await f.web.store.builds.getBuild(firstId))?.taskIds ?? [];
+    await f.web.store.builds.transitionTask(taskId ?? "", "canceled", { reason: "canceled by alice" });
+    const batchTasks = await f.web.store.batches.builds((await f.web.store.batches.batchOf(firstId)) ?? 0);
+    for (const b of batchTasks.filter((b) => b !== firstId)) {
+      for (const t of (await f.web.store.builds.getBuild(b))?.taskIds ?? []) await f.web.store.builds.transitionTask(t, "canceled", { reason: "x" });
+    }
+    const late = await submit({ with_build_id: String(firstId) });
+    expect([late.status, late.error?.code]).toEqual([400, "BATCH_REFUSED"]);
+    const afterFailed = await submit({ after_build_id: String(firstId) });
+    expect([afterFailed.status, afterFailed.error?.message]).toEqual([400, expect.stringMatching(/was canceled: nothing would ever start after it/)]);
+    expect((await queued(f)).length).toBe(queuedBefore);
+  });
 });

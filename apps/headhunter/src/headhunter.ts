@@ -11,9 +11,10 @@ import { SchedulerWriteBack } from "./dispatch/schedulerWriteBack.ts";
 import { consumeStatus } from "./status/statusConsumer.ts";
 import { RepoJobs } from "./repo/repoJobs.ts";
 import { DEFAULT_POLICY, type SchedulingPolicy } from "./scheduling/policy.ts";
+import { BatchGate } from "./scheduling/batchGate.ts";
 import { Scheduler } from "./scheduling/scheduler.ts";
 import { CoprTopics } from "./tasks/coprTopics.ts";
-import { TaskLifecycle } from "./tasks/taskLifecycle.ts";
+import { TaskLifecycle, schedTaskOf } from "./tasks/taskLifecycle.ts";
 
 export interface HeadhunterOptions {
   bus: BusConfig;
@@ -63,10 +64,21 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
     webUrl: o.webUrl, callTimeoutMs: o.callTimeoutMs, onDispatched: o.onDispatched,
   });
   lifecycle.onQueued = (arch) => dispatcher.kick([arch]);
+  const batches = new BatchGate({
+    store, log, hooks: writeBack.hooks,
+    release: (task) => {
+      if (scheduler.add(schedTaskOf(task))) dispatcher.kick([task.arch]);
+    },
+    fail: async (task, reason) => {
+      await lifecycle.move(task, "failed", { reason, endedAt: Date.now() });
+    },
+  });
+  lifecycle.onEnded = (task) => batches.taskEnded(task);
   const sync = new SchedulerSync({
     store, scheduler, log, redisUrl: o.redisUrl,
     queued: (arches) => dispatcher.kick(arches),
     verify: (task) => dispatcher.verify(task),
+    hold: (task) => batches.hold(task),
   });
   pool.on("capacity", (arches) => {
     scheduler.setOnline(pool.arches());

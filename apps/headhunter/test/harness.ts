@@ -120,15 +120,33 @@ export async function headhunterFixture(options: { callTimeoutMs?: number; polic
   const queues = new ControlQueue({ connection: queueRedis, prefix: store.keys.bullPrefix() });
   const dispatched: { task: string; agent: string; ms: number }[] = [];
   await options.beforeStart?.(store);
-  const hh: Headhunter = await startHeadhunter({
+  const start = (): Promise<Headhunter> => startHeadhunter({
     bus: busConfig(ns, "headhunter"), redisUrl: rns.urls.headhunter, redisPrefix: rns.keyPrefix, webUrl: "http://127.0.0.1:9",
     log: silentLogger, callTimeoutMs: options.callTimeoutMs ?? 3000, missedIntervals: 3,
     policy: { ...DEFAULT_POLICY, ...options.policy },
     onDispatched: (task, agent, ms) => dispatched.push({ task: task.id, agent, ms }),
   });
+  let hh = await start();
   const workers: FakeWorker[] = [];
   return {
-    ns, store, queues, hh, dispatched,
+    ns, store, queues, dispatched,
+    /** The running Headhunter (a new one after restart()). */
+    get hh(): Headhunter {
+      return hh;
+    },
+    /** Stops Headhunter and starts another on the same Redis and vhost. */
+    async restart(): Promise<Headhunter> {
+      await hh.close();
+      hh = await start();
+      return hh;
+    },
+    /** Waits until `w` got `taskId`, reports it ended `state`, and waits until Headhunter has it so. */
+    async finishAs(w: FakeWorker, taskId: string, state: "succeeded" | "failed" | "canceled"): Promise<void> {
+      await until(() => w.builds.some((b) => b.task_id === taskId), 20_000, `build call for ${taskId}`);
+      const attempt = w.builds.findLast((b) => b.task_id === taskId)?.attempt ?? 0;
+      await w.report(taskId, attempt, state);
+      await until(async () => (await store.builds.getTask(taskId))?.state === state, 10_000, `${taskId} ${state}`);
+    },
     async worker(name: string, opts: { arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number; holdCreaterepo?: boolean } = {}) {
       const token = opts.register === false ? "copr_w_not-registered-token-0000000000" : (await store.workers.addWorker(name)).token;
       const w = await FakeWorker.start(ns, name, { token, arches: opts.arches ?? ["x86_64"], slots: opts.slots ?? 2, heartbeatMs: opts.heartbeatMs, holdCreaterepo: opts.holdCreaterepo });
@@ -136,11 +154,13 @@ export async function headhunterFixture(options: { callTimeoutMs?: number; polic
       return w;
     },
     /** A build of `chroots`, stored and queued as copr-web does (by alice in alice/hello unless told). */
-    async submit(chroots: string[], opts: { owner?: string; project?: string; background?: boolean } = {}) {
+    async submit(chroots: string[], opts: { owner?: string; project?: string; background?: boolean; afterBuildId?: number; withBuildId?: number } = {}) {
       const owner = opts.owner ?? "alice";
+      const batch = await store.batches.plan(owner, { afterBuildId: opts.afterBuildId, withBuildId: opts.withBuildId });
       return await store.builds.createBuild({
         owner, project: opts.project ?? "hello", submittedBy: owner, srpm, chroots: chroots.map((chroot) => ({ chroot })),
         ...(opts.background === undefined ? {} : { background: opts.background }),
+        ...(batch === undefined ? {} : { batch }),
       });
     },
     /** Submits one fedora-40-x86_64 task, waits until `w` got it and Headhunter has it running there; returns its id. */

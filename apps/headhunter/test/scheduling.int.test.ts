@@ -108,4 +108,47 @@ describe("scheduling policy (real Redis and broker)", () => {
     const w = await f.worker("fedoraproject:copr-worker:arm", { arches: ["aarch64"], slots: 1 });
     await until(() => w.builds.length === 1, 20_000, "aarch64 build");
   });
+
+  it("starts a build after its batch succeeded, and says what it waits for", async () => {
+    await using f = await headhunterFixture();
+    const w = await f.worker("fedoraproject:copr-worker:w1", { slots: 4 });
+    const first = await f.submit(["fedora-40-x86_64"]);
+    const partner = await f.submit(["fedora-40-x86_64"], { withBuildId: first.build.id });
+    const after = await f.submit(["fedora-40-x86_64", "fedora-41-x86_64"], { afterBuildId: first.build.id });
+    await until(() => w.builds.length === 2, 20_000, "the first batch runs");
+    expect(new Set(given(w))).toEqual(new Set([first.tasks[0]?.id, partner.tasks[0]?.id]));
+    const waiting = after.tasks[0];
+    await until(async () => (await f.store.scheduling.waitReasons([waiting!])).get(waiting!.id) === `waiting for builds ${first.build.id}, ${partner.build.id}`, 10_000, "batch reason");
+    await f.finishAs(w, first.tasks[0]?.id ?? "", "succeeded");
+    await until(async () => (await f.store.scheduling.waitReasons([waiting!])).get(waiting!.id) === `waiting for build ${partner.build.id}`, 10_000, "one build left");
+    expect(w.builds.length).toBe(2);
+    await f.finishAs(w, partner.tasks[0]?.id ?? "", "succeeded");
+    await until(() => w.builds.length === 4, 20_000, "the second batch runs");
+  });
+
+  it("fails the builds that wait for a batch in which a build failed, and those waiting for them", async () => {
+    await using f = await headhunterFixture();
+    const w = await f.worker("fedoraproject:copr-worker:w1", { slots: 4 });
+    const first = await f.submit(["fedora-40-x86_64"]);
+    const second = await f.submit(["fedora-40-x86_64"], { afterBuildId: first.build.id });
+    const third = await f.submit(["fedora-40-x86_64"], { afterBuildId: second.build.id });
+    await until(() => w.builds.length === 1, 20_000, "first build");
+    await f.finishAs(w, first.tasks[0]?.id ?? "", "failed");
+    await until(async () => (await f.store.builds.getTask(third.tasks[0]?.id ?? ""))?.state === "failed", 10_000, "third failed");
+    expect(await f.store.builds.getTask(second.tasks[0]?.id ?? "")).toMatchObject({ state: "failed", reason: `build ${first.build.id} failed; this build was to start after it` });
+    expect(await f.store.builds.getTask(third.tasks[0]?.id ?? "")).toMatchObject({ state: "failed", reason: `build ${second.build.id} failed; this build was to start after it` });
+    expect(w.builds.length).toBe(1);
+    // Nothing can start after a failed batch any more: refused at submission.
+    await expect(f.submit(["fedora-40-x86_64"], { afterBuildId: first.build.id })).rejects.toMatchObject({ code: "BATCH_REFUSED" });
+  });
+
+  it("remembers held builds across a Headhunter restart", async () => {
+    await using f = await headhunterFixture();
+    const first = await f.submit(["fedora-40-x86_64"]);
+    const after = await f.submit(["fedora-40-x86_64"], { afterBuildId: first.build.id });
+    await until(() => f.hh.scheduler.queuedCount === 1, 10_000, "first queued, second held");
+    const hh2 = await f.restart();
+    await until(() => hh2.scheduler.queuedCount === 1, 10_000, "first queued again, second held again");
+    expect(hh2.scheduler.isQueued(after.tasks[0]?.id ?? "")).toBe(false);
+  });
 });

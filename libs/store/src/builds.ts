@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { STATUS_DIMENSIONS, type StoreKeys } from "./keys.ts";
 import { searchEntry } from "./projects.ts";
 import { StoreError } from "./storeErrors.ts";
+import type { BatchPlan } from "./batches.ts";
 import { StorePart } from "./storePart.ts";
 import { buildIdOf, taskFromHash, taskToHash } from "./taskHash.ts";
 import type { Build, SrpmInfo, Task } from "./types.ts";
@@ -20,6 +21,8 @@ export interface NewBuild {
   enableNet?: boolean;
   /** Run only when no ordinary task of the arch could start; default false. */
   background?: boolean;
+  /** Its batch (from Batches.plan): join build N's, or a new one after N's. */
+  batch?: BatchPlan;
 }
 
 /** Moves a task only if it is in an allowed state and (optionally) attempt. Atomic. Values are JSON, as in the task hash. */
@@ -107,8 +110,16 @@ export class Builds extends StorePart {
       enableNet: input.enableNet ?? false,
       ...(input.background === true ? { background: true } : {}),
     };
+    // A new batch for a build that waits for N's (allocated before the transaction; an unused id is harmless).
+    const ownBatch = input.batch?.kind === "after" ? await this.redis.incr(this.keys.batchSeq()) : undefined;
     const multi = this.redis.multi();
     multi.hset(this.keys.build(id), "json", JSON.stringify(build));
+    if (input.batch !== undefined) {
+      const batchId = ownBatch ?? input.batch.batchId;
+      if (ownBatch !== undefined) multi.hset(this.keys.batch(ownBatch), "blockedBy", String(input.batch.batchId));
+      multi.hset(this.keys.batchOfBuild(), String(id), String(batchId));
+      multi.sadd(this.keys.batchBuilds(batchId), String(id));
+    }
     for (const t of tasks) multi.hset(this.keys.task(t.id), taskToHash(t));
     multi.rpush(this.keys.buildTasks(id), ...build.taskIds);
     const active = tasks.filter((t) => t.state === "pending");

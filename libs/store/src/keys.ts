@@ -61,6 +61,14 @@ export function storeKeys(prefix: string) {
     statsTotal: (bucket: StatusBucket) => `${prefix}stats:${bucket}:total`,
     statsTasks: (bucket: StatusBucket) => `${prefix}stats:${bucket}:tasks`,
     statsGroupTasks: (bucket: StatusBucket, dim: StatusDimension, value: string) => `${prefix}stats:${bucket}:tasks:${dim}:${value}`,
+    /** counter of batch ids */
+    batchSeq: () => `${prefix}batch:seq`,
+    /** hash build id → batch id, for builds in a batch */
+    batchOfBuild: () => `${prefix}batch:of-build`,
+    /** hash of a batch: blockedBy (batch id it waits for, absent: none) */
+    batch: (id: number) => `${prefix}batch:${id}`,
+    /** set of a batch's build ids */
+    batchBuilds: (id: number) => `${prefix}batch:${id}:builds`,
     /** stream of tasks queued (and shares changed) that Headhunter's scheduler follows */
     schedInbox: () => `${prefix}sched:inbox`,
     /** hash owner → JSON {seconds, at}: decaying builder usage (fair share) */

@@ -123,6 +123,16 @@ export class Scheduling extends StorePart {
     await multi.exec();
   }
 
+  /** `tasks` with `wait` set on the pending ones. */
+  async withWaitReasons(tasks: Task[]): Promise<Task[]> {
+    const reasons = await this.waitReasons(tasks);
+    if (reasons.size === 0) return tasks;
+    return tasks.map((t) => {
+      const wait = reasons.get(t.id);
+      return wait === undefined ? t : { ...t, wait };
+    });
+  }
+
   /** Why each pending task of `tasks` waits; other tasks get no entry. */
   async waitReasons(tasks: readonly Task[]): Promise<Map<string, string>> {
     const pending = tasks.filter((t) => t.state === "pending");

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { Accounts } from "./accounts.ts";
+import { Batches } from "./batches.ts";
 import { Builds } from "./builds.ts";
 import { storeKeys, type StoreKeys } from "./keys.ts";
 import { Logs } from "./logs.ts";
@@ -28,6 +29,7 @@ export class Store {
   readonly accounts: Accounts;
   readonly projects: Projects;
   readonly builds: Builds;
+  readonly batches: Batches;
   readonly status: StatusIndex;
   readonly logs: Logs;
   readonly workers: Workers;
@@ -41,10 +43,11 @@ export class Store {
     this.accounts = new Accounts(this.redis, this.keys);
     this.projects = new Projects(this.redis, this.keys);
     this.builds = new Builds(this.redis, this.keys);
-    this.status = new StatusIndex(this.redis, this.keys, this.builds);
+    this.batches = new Batches(this.redis, this.keys);
+    this.scheduling = new Scheduling(this.redis, this.keys);
+    this.status = new StatusIndex(this.redis, this.keys, this.builds, this.scheduling);
     this.logs = new Logs(this.redis, this.keys);
     this.workers = new Workers(this.redis, this.keys);
-    this.scheduling = new Scheduling(this.redis, this.keys);
   }
 
   /** Closes the Redis connection. Safe to call twice. */

@@ -6,6 +6,8 @@ export const STORE_ERROR_CODES = {
   REFUSED_TRANSITION: "REFUSED_TRANSITION",
   /** A log batch starts past the lines stored for its attempt: its sender claims lines it never sent. */
   LOG_GAP: "LOG_GAP",
+  /** A batch option cannot be honoured: both given, another owner's build, a finished or failed batch, a cycle. */
+  BATCH_REFUSED: "BATCH_REFUSED",
 } as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];
 

@@ -65,6 +65,8 @@ export interface Task {
   queuedAt: number;
   startedAt: number | null;
   endedAt: number | null;
+  /** Why a pending task waits (computed when read for a page, never stored). */
+  wait?: string;
 }
 
 export interface WorkerRecord {

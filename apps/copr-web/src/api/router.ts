@@ -149,6 +149,18 @@ export const appRouter = router({
     }),
   }),
 
+  /** Fair share: an owner's weight (default 1); admins set it. */
+  shares: router({
+    get: publicProcedure.input(z.object({ owner: z.string().regex(OWNER_RE) })).query(async ({ ctx, input }) => ({ owner: input.owner, share: await ctx.store.scheduling.share(input.owner) })),
+    set: adminProcedure
+      .input(z.object({ owner: z.string().regex(OWNER_RE), share: z.number().positive().max(1_000_000) }))
+      .mutation(async ({ ctx, input }) => {
+        if ((await ctx.store.accounts.getUser(input.owner)) === null) throw new TRPCError({ code: "NOT_FOUND", message: `no user ${input.owner}` });
+        await ctx.store.scheduling.setShare(input.owner, input.share);
+        return { owner: input.owner, share: input.share };
+      }),
+  }),
+
   workers: router({
     add: adminProcedure.input(z.object({ name: agentName })).mutation(async ({ ctx, input }) => {
       const admin = ctx.brokerAdmin;

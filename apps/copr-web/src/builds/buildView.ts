@@ -10,6 +10,6 @@ export interface BuildView {
 export async function buildView(store: Store, id: number): Promise<BuildView | null> {
   const build = await store.builds.getBuild(id);
   if (build === null) return null;
-  const tasks = await store.builds.getTasks(build.taskIds);
+  const tasks = await store.scheduling.withWaitReasons(await store.builds.getTasks(build.taskIds));
   return { build, tasks, state: deriveBuildState(tasks.map((t) => t.state)) };
 }

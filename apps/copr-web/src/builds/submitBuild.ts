@@ -7,7 +7,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { archVerdict, readRpmInfo, RpmError, RPM_ERROR_HTTP_STATUS, type RpmInfo } from "@copr/rpm";
 import { chrootArch, isSafeOwner, isSafeProject } from "@copr/domain";
-import type { NewBuild, Project, User } from "@copr/store";
+import { StoreError, type BatchPlan, type NewBuild, type Project, type User } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/respond.ts";
 import { buildView, type BuildView } from "./buildView.ts";
@@ -21,6 +21,12 @@ export interface SubmitRequest {
   timeoutS?: number;
   /** Network for this build; default: the project's setting. */
   enableNet?: boolean;
+  /** Run only when no ordinary task of the arch could start. */
+  background?: boolean;
+  /** Start only after build N's batch succeeded (Copr's --after-build-id). */
+  afterBuildId?: number;
+  /** Join build N's batch (Copr's --with-build-id). */
+  withBuildId?: number;
 }
 
 /**
@@ -39,6 +45,7 @@ export async function submitBuild(deps: WebDeps, user: User, req: IncomingMessag
   }
   const chroots = request.chroots.length === 0 ? project.chroots : request.chroots;
   checkChroots(project, chroots);
+  const batch = await planBatch(deps, project.owner, request);
 
   const maxBytes = deps.config.maxSrpmMiB * 1024 * 1024;
   const declared = Number(req.headers["content-length"] ?? "0");
@@ -69,9 +76,21 @@ export async function submitBuild(deps: WebDeps, user: User, req: IncomingMessag
       chroots: planChroots(info, chroots),
       ...(request.timeoutS === undefined ? {} : { timeoutS: request.timeoutS }),
       enableNet: request.enableNet ?? project.enableNet ?? false,
+      ...(request.background === true ? { background: true } : {}),
+      ...(batch === undefined ? {} : { batch }),
     });
   } finally {
     if (!kept) await rm(tmp, { force: true });
+  }
+}
+
+/** Checks the batch options before anything is received (404 / 400 BATCH_REFUSED). */
+export async function planBatch(deps: WebDeps, owner: string, request: Pick<SubmitRequest, "afterBuildId" | "withBuildId">): Promise<BatchPlan | undefined> {
+  try {
+    return await deps.store.batches.plan(owner, { afterBuildId: request.afterBuildId, withBuildId: request.withBuildId });
+  } catch (error) {
+    if (error instanceof StoreError) throw new HttpError(error.code === "NOT_FOUND" ? 404 : 400, error.code, error.message, { cause: error });
+    throw error;
   }
 }
 

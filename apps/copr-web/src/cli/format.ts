@@ -45,7 +45,7 @@ export function table(rows: readonly (readonly string[])[]): string {
 
 /** One line per chroot: state, worker, reason. */
 export function taskRows(tasks: readonly TaskView[]): string[][] {
-  return tasks.map((t) => [t.chroot, t.state, t.agent === null ? "" : `worker ${t.agent}`, t.reason ?? ""]);
+  return tasks.map((t) => [t.chroot, t.state, t.agent === null ? "" : `worker ${t.agent}`, (t.state === "pending" ? t.wait : undefined) ?? t.reason ?? ""]);
 }
 
 /** A build "failed" for the exit code when a chroot failed or was canceled; skipped is fine. */

@@ -19,6 +19,12 @@ export interface UploadRequest {
   timeoutS?: number;
   /** Network for this build; default: the project's setting. */
   enableNet?: boolean;
+  /** Run only when no ordinary build of the arch waits. */
+  background?: boolean;
+  /** Start after build N's batch succeeded. */
+  afterBuildId?: number;
+  /** Join build N's batch. */
+  withBuildId?: number;
 }
 
 /**
@@ -39,6 +45,9 @@ export async function uploadSrpm(config: ClientConfig & ErrorContext, io: Io, re
   const params = new URLSearchParams(request.chroots.map((c): [string, string] => ["chroot", c]));
   if (request.timeoutS !== undefined) params.set("timeout", String(request.timeoutS));
   if (request.enableNet !== undefined) params.set("enable_net", request.enableNet ? "on" : "off");
+  if (request.background === true) params.set("background", "on");
+  if (request.afterBuildId !== undefined) params.set("after_build_id", String(request.afterBuildId));
+  if (request.withBuildId !== undefined) params.set("with_build_id", String(request.withBuildId));
   const qs = params.toString();
   const url = `${config.url}/api/projects/${encodeURIComponent(request.owner)}/${encodeURIComponent(request.project)}/builds${qs === "" ? "" : `?${qs}`}`;
   const bar = progressBar(io, `Uploading ${basename(request.file)}`, size);

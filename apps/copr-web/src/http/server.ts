@@ -29,12 +29,18 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
       const timeout = timeoutText === null ? undefined : parseBuildTimeout(timeoutText);
       if (timeout?.ok === false) throw new HttpError(400, "INVALID_TIMEOUT", timeout.message);
       const enableNet = onOff(url.searchParams.get("enable_net"), "enable_net");
+      const background = onOff(url.searchParams.get("background"), "background");
+      const afterBuildId = buildIdParam(url.searchParams.get("after_build_id"), "after_build_id");
+      const withBuildId = buildIdParam(url.searchParams.get("with_build_id"), "with_build_id");
       const view = await submitBuild(deps, user, req, {
         owner: decodePathPart(m[1] ?? ""),
         project: decodePathPart(m[2] ?? ""),
         chroots: url.searchParams.getAll("chroot"),
         ...(timeout?.ok === true ? { timeoutS: timeout.seconds } : {}),
         ...(enableNet === undefined ? {} : { enableNet }),
+        ...(background === undefined ? {} : { background }),
+        ...(afterBuildId === undefined ? {} : { afterBuildId }),
+        ...(withBuildId === undefined ? {} : { withBuildId }),
       });
       sendJson(res, 201, view);
     },
@@ -100,6 +106,12 @@ const routes: { method: string; path: RegExp; handler: Route }[] = [
 ];
 
 /** Reads an `on`/`off` query parameter (as copr-cli's --enable-net takes it); absent = undefined. */
+function buildIdParam(value: string | null, name: string): number | undefined {
+  if (value === null) return undefined;
+  if (!/^[1-9]\d{0,15}$/.test(value)) throw new HttpError(400, "INVALID_ARGUMENT", `${name} must be a build id, not ${JSON.stringify(value.slice(0, 40))}`);
+  return Number(value);
+}
+
 function onOff(value: string | null, name: string): boolean | undefined {
   if (value === null) return undefined;
   if (value === "on") return true;

@@ -52,6 +52,7 @@ export function StatusTaskList({ bucket, dim, value }: { bucket: StatusBucket; d
                   <td>{t.chroot}</td>
                   <td>
                     <StateBadge state={t.state} />
+                    {t.wait !== undefined && <div className="reason">{t.wait}</div>}
                   </td>
                   <td>
                     <time dateTime={isoTime(t.queuedAt)}>{formatTime(t.queuedAt)}</time>

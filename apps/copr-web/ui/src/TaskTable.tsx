@@ -26,6 +26,7 @@ export function TaskTable({ tasks, now }: { tasks: readonly Task[]; now: number 
             <td data-testid={`state-${t.chroot}`}>
               <StateBadge state={t.state} />
               {t.attempt > 0 && <span className="muted"> attempt {t.attempt + 1}</span>}
+              {t.state === "pending" && t.wait !== undefined && <div className="reason" data-testid={`wait-${t.chroot}`}>{t.wait}</div>}
               {t.reason !== null && <div className="reason">{t.reason}</div>}
             </td>
             <td>

@@ -14,8 +14,8 @@ export interface SchedulerSyncDeps {
   queued: (arches: Set<string>) => void;
   /** A task found `starting` that no handover here knows of: ask its agent. */
   verify: (task: Task) => void;
-  /** A pending task to hold back (its batch waits) instead of queueing; true when held. */
-  hold?: (task: Task) => Promise<boolean>;
+  /** Pending tasks to hold back (their batch waits) instead of queueing: returns the ids held. */
+  hold?: (tasks: readonly Task[]) => Promise<Set<string>>;
 }
 
 /**
@@ -83,10 +83,12 @@ export class SchedulerSync {
     const arches = new Set<string>();
     let queued = 0;
     for (let i = 0; i < ids.length; i += 1000) {
-      for (const task of await store.builds.getTasks(ids.slice(i, i + 1000))) {
+      const tasks = await store.builds.getTasks(ids.slice(i, i + 1000));
+      const fresh = tasks.filter((t) => t.state === "pending" && !scheduler.isRunning(t.id) && !scheduler.isQueued(t.id, t.attempt));
+      const held = (await this.#deps.hold?.(fresh)) ?? new Set<string>();
+      for (const task of tasks) {
         if (task.state === "pending") {
-          if (scheduler.isRunning(task.id) || scheduler.isQueued(task.id, task.attempt)) continue;
-          if (this.#deps.hold !== undefined && (await this.#deps.hold(task))) continue;
+          if (held.has(task.id) || scheduler.isRunning(task.id) || scheduler.isQueued(task.id, task.attempt)) continue;
           if (scheduler.add(schedTaskOf(task))) {
             queued++;
             arches.add(task.arch);
@@ -115,6 +117,7 @@ export class SchedulerSync {
         const arches = new Set<string>();
         const ids = entries.flatMap((e) => (e.kind === "task" && e.taskId !== "" ? [e.taskId] : []));
         const tasks = new Map((await store.builds.getTasks(ids)).map((t) => [t.id, t]));
+        const held = (await this.#deps.hold?.([...tasks.values()].filter((t) => t.state === "pending"))) ?? new Set<string>();
         for (const e of entries) {
           if (e.kind === "share") {
             scheduler.setShare(e.owner, await store.scheduling.share(e.owner));
@@ -122,8 +125,7 @@ export class SchedulerSync {
             continue;
           }
           const task = tasks.get(e.taskId);
-          if (task === undefined || task.state !== "pending" || scheduler.isRunning(task.id)) continue;
-          if (this.#deps.hold !== undefined && (await this.#deps.hold(task))) continue;
+          if (task === undefined || task.state !== "pending" || held.has(task.id) || scheduler.isRunning(task.id)) continue;
           if (scheduler.add(schedTaskOf(task))) arches.add(task.arch);
         }
         const last = entries.at(-1);

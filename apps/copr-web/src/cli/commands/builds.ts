@@ -40,6 +40,9 @@ export const buildCommand = defineCommand({
     nowait: { type: "boolean", help: "do not watch the build; print its id and return" },
     timeout: { type: "string", arg: "S", help: `fail a chroot whose build runs longer than S seconds (default ${DEFAULT_BUILD_TIMEOUT_S} = 5 h, at most ${MAX_BUILD_TIMEOUT_S})` },
     "enable-net": { type: "string", arg: "on|off", help: "let this build use the network, or not (default: the project's setting)" },
+    background: { type: "boolean", help: "a background build: it runs only when no ordinary build of its arch waits" },
+    "after-build-id": { type: "string", arg: "ID", help: "start only after build ID (and its batch) succeeded; fail if it fails" },
+    "with-build-id": { type: "string", arg: "ID", help: "build in the same batch as build ID" },
     "watch-timeout": watchTimeoutOption,
   },
   description: "PROJECT is NAME (one of yours) or OWNER/NAME.",
@@ -47,10 +50,15 @@ export const buildCommand = defineCommand({
     const timeoutS = values.timeout === undefined ? undefined : buildTimeout(values.timeout);
     if (values["watch-timeout"] !== undefined) parsePositive(values["watch-timeout"], "watch-timeout");
     const enableNet = onOffOption(values["enable-net"], "enable-net");
+    const afterBuildId = values["after-build-id"] === undefined ? undefined : parseBuildId(values["after-build-id"]);
+    const withBuildId = values["with-build-id"] === undefined ? undefined : parseBuildId(values["with-build-id"]);
+    if (afterBuildId !== undefined && withBuildId !== undefined) throw new CliError("USAGE", "give either --after-build-id or --with-build-id, not both");
     const project = await resolveProject(ctx.client, projectText);
     const view = await uploadSrpm(ctx.config, ctx.io, {
       owner: project.owner, project: project.name, file, chroots: values.chroot ?? [],
       ...(timeoutS === undefined ? {} : { timeoutS }), ...(enableNet === undefined ? {} : { enableNet }),
+      ...(values.background === true ? { background: true } : {}),
+      ...(afterBuildId === undefined ? {} : { afterBuildId }), ...(withBuildId === undefined ? {} : { withBuildId }),
     });
     const url = buildUrl(ctx.config, view.build.id);
     if (ctx.json) printJson(ctx.io, { type: "created", url, ...view });

@@ -4,6 +4,7 @@ import { cancelCommand, listBuildsCommand, statusCommand } from "./buildInfo.ts"
 import { buildCommand, resubmitCommand, watchBuildCommand } from "./builds.ts";
 import { downloadBuildCommand } from "./downloadBuild.ts";
 import { createCommand } from "./projects.ts";
+import { shareCommand } from "./shares.ts";
 import { workerAddCommand, workerDrainCommand, workerListCommand, workerRemoveCommand } from "./workers.ts";
 
 /** Every command, in the order `copr --help` lists them. */
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   listBuildsCommand,
   cancelCommand,
   downloadBuildCommand,
+  shareCommand,
   workerAddCommand,
   workerListCommand,
   workerDrainCommand,
