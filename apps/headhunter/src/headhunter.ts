@@ -80,10 +80,8 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
     verify: (task) => dispatcher.verify(task),
     hold: (task) => batches.hold(task),
   });
-  pool.on("capacity", (arches) => {
-    scheduler.setOnline(pool.arches());
-    dispatcher.kick(arches);
-  });
+  pool.on("capacity", (arches) => dispatcher.kick(arches));
+  pool.on("arches", (arches) => scheduler.setOnline(arches));
 
   const status: Subscription = consumeStatus({ signals, store, lifecycle, log });
   await status.ready;
@@ -91,7 +89,6 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 
   const watch = new AgentWatch({ console, store, pool, log, timeoutMs: o.callTimeoutMs });
   watch.on("gone", (agent, taskIds, reason) => {
-    scheduler.setOnline(pool.arches());
     void (async () => {
       for (const id of taskIds) {
         const task = await store.builds.getTask(id);

@@ -34,6 +34,12 @@ export interface SubscribeOptions {
   wildcard?: boolean;
   /** Messages in flight to this consumer. Default 100. */
   prefetch?: number;
+  /**
+   * Signals handled at once. Default 1. Signals with the same `primary_uid`
+   * are always handled one after another, in the order they arrived (a
+   * task's reports stay in order); others run side by side.
+   */
+  concurrency?: number;
   /** Called for every message rejected as malformed or schema-invalid (after it is logged). */
   onInvalid?: (error: BusError, message: Message) => void;
 }
@@ -127,12 +133,26 @@ export class Signals {
         return invalid(new BusError("INVALID_MESSAGE", `${routingKey}: ${parsed.error.message}`), message);
       }
       const sentAt = message.creation_time instanceof Date ? message.creation_time : undefined;
-      await handler(parsed.data as z.output<S[keyof S]>, {
-        messageId: typeof message.message_id === "string" ? message.message_id : undefined,
-        sentAt, routingKey, signal, headers, userId: userIdOf(message),
-      });
+      const handle = async (): Promise<void> => {
+        await handler(parsed.data as z.output<S[keyof S]>, {
+          messageId: typeof message.message_id === "string" ? message.message_id : undefined,
+          sentAt, routingKey, signal, headers, userId: userIdOf(message),
+        });
+      };
+      // Called in arrival order (nothing above awaits): chaining on the uid keeps each uid's signals in order.
+      const uid = (parsed.data as { primary_uid: string }).primary_uid;
+      const before = inOrder.get(uid);
+      const mine = before === undefined ? handle() : before.then(handle, handle);
+      inOrder.set(uid, mine);
+      try {
+        await mine;
+      } finally {
+        if (inOrder.get(uid) === mine) inOrder.delete(uid);
+      }
       return "accept";
     };
+    /** The last handling under way per primary_uid. */
+    const inOrder = new Map<string, Promise<void>>();
 
     let receiver: ManagedReceiver | undefined;
     const extraReceivers: ManagedReceiver[] = [];
@@ -147,14 +167,14 @@ export class Signals {
         if (bindingKeys.length !== 1) {
           // One transient queue per binding key on RabbitMQ 3.x; group them under one subscription.
           const extra = bindingKeys.slice(1).map((k) =>
-            this.#bus.receiver({ address: this.#bus.profile.topicSource(k), prefetch: options.prefetch, onMessage }),
+            this.#bus.receiver({ address: this.#bus.profile.topicSource(k), prefetch: options.prefetch, concurrency: options.concurrency, onMessage }),
           );
           extraReceivers.push(...extra);
         }
         address = this.#bus.profile.topicSource(bindingKeys[0] ?? `${key}.*`);
       }
       if (closed) return;
-      receiver = this.#bus.receiver({ address, durable: options.durable !== undefined, prefetch: options.prefetch, onMessage });
+      receiver = this.#bus.receiver({ address, durable: options.durable !== undefined, prefetch: options.prefetch, concurrency: options.concurrency, onMessage });
       await Promise.all([receiver.attached, ...extraReceivers.map((r) => r.attached)]);
     })();
     ready.catch(() => undefined);

@@ -46,6 +46,33 @@ describe("signals", () => {
     s2.close();
   });
 
+  it("handles signals of different uids side by side and those of one uid in order", async () => {
+    await using ns = await namespace();
+    await using worker = await openBus(ns, await ns.agent("fedoraproject:copr-worker:w1"));
+    await using hh = await openBus(ns, "headhunter");
+    const handled: string[] = [];
+    let releaseFirst = (): void => undefined;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    const s = new Signals(hh).subscribe(workerBuildDomain, {
+      status: async (p) => {
+        // task-1's first report is held until task-2's has been handled: task-1's second must wait for it.
+        if (p.task_id === "task-1" && p.seq === 1) await firstHeld;
+        handled.push(`${p.task_id}#${p.seq}`);
+      },
+    }, { concurrency: 8 });
+    await s.ready;
+    const pub = new Signals(worker);
+    await pub.publish(workerBuildDomain, "status", status(1));
+    await pub.publish(workerBuildDomain, "status", status(2));
+    await pub.publish(workerBuildDomain, "status", status(3, { task_id: "task-2", primary_uid: "task-2" }));
+    await until(() => handled.length === 1, 10_000, "task-2 handled while task-1 waits");
+    expect(handled).toEqual(["task-2#3"]);
+    releaseFirst();
+    await until(() => handled.length === 3, 10_000, "task-1's reports");
+    expect(handled).toEqual(["task-2#3", "task-1#1", "task-1#2"]);
+    s.close();
+  });
+
   it("refuses a publish outside the component's domain with a typed error, and keeps working", async () => {
     await using ns = await namespace();
     await using worker = await openBus(ns, await ns.agent("fedoraproject:copr-worker:w1"));

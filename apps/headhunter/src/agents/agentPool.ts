@@ -1,8 +1,10 @@
 import { EventEmitter } from "node:events";
 import type { AgentInfo } from "@copr/bus";
+import { IndexedHeap } from "../collections/indexedHeap.ts";
 
 interface PoolEntry {
   info: AgentInfo;
+  arches: string[];
   drain: boolean;
   /** tasks given to this agent (including reservations being dispatched) */
   tasks: Set<string>;
@@ -13,15 +15,19 @@ interface PoolEntry {
 export interface AgentPoolEvents {
   /** capacity for these arches may have appeared: a slot freed or an agent became ready */
   capacity: [arches: string[]];
+  /** the set of arches some agent serves changed */
+  arches: [arches: Set<string>];
 }
 
 /**
  * Agents that passed Headhunter's check and may get work, with their arches
  * and slots. Slot use is Headhunter's own count of the tasks it gave each
- * agent (rebuilt from the store at start).
+ * agent (rebuilt from the store at start). Per arch, a heap keeps the agent
+ * with the most free slots on top: reserving a slot does not scan agents.
  */
 export class AgentPool extends EventEmitter<AgentPoolEvents> {
   readonly #agents = new Map<string, PoolEntry>();
+  readonly #byArch = new Map<string, IndexedHeap<string, PoolEntry>>();
 
   static archesOf(info: AgentInfo): string[] {
     const a = info.capabilities.arches;
@@ -30,8 +36,11 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
 
   add(info: AgentInfo, drain: boolean, tasks: Iterable<string> = []): void {
     const prev = this.#agents.get(info.name);
-    this.#agents.set(info.name, { info, drain, tasks: prev?.tasks ?? new Set(tasks), heldUntil: prev?.heldUntil ?? 0 });
-    this.emit("capacity", AgentPool.archesOf(info));
+    if (prev !== undefined) this.#unindex(prev);
+    const e: PoolEntry = { info, arches: AgentPool.archesOf(info), drain, tasks: prev?.tasks ?? new Set(tasks), heldUntil: prev?.heldUntil ?? 0 };
+    this.#agents.set(info.name, e);
+    this.#index(e);
+    this.emit("capacity", e.arches);
   }
 
   /** Refreshes what a heartbeat says (slots, arches) and the drain flag. */
@@ -39,9 +48,21 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     const e = this.#agents.get(info.name);
     if (e === undefined) return;
     const wasDrained = e.drain;
+    const arches = AgentPool.archesOf(info);
+    const slotsChanged = (info.slots?.total ?? 0) !== (e.info.slots?.total ?? 0);
+    if (arches.join("\t") !== e.arches.join("\t")) {
+      this.#unindex(e);
+      e.info = info;
+      e.arches = arches;
+      e.drain = drain;
+      this.#index(e);
+      this.emit("capacity", arches);
+      return;
+    }
     e.info = info;
     e.drain = drain;
-    if (wasDrained && !drain) this.emit("capacity", AgentPool.archesOf(info));
+    this.#reorder(e);
+    if ((wasDrained && !drain) || slotsChanged) this.emit("capacity", arches);
   }
 
   has(name: string): boolean {
@@ -51,8 +72,15 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
   /** Removes an agent; returns the tasks it had. */
   remove(name: string): string[] {
     const e = this.#agents.get(name);
+    if (e === undefined) return [];
     this.#agents.delete(name);
-    return e === undefined ? [] : [...e.tasks];
+    this.#unindex(e);
+    return [...e.tasks];
+  }
+
+  free(name: string): number {
+    const e = this.#agents.get(name);
+    return e === undefined ? 0 : freeOf(e);
   }
 
   /**
@@ -64,31 +92,21 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     const e = this.#agents.get(name);
     if (e === undefined) return;
     e.heldUntil = Date.now() + ms;
+    this.#reorder(e);
     setTimeout(() => {
-      if (this.#agents.get(name) === e && e.heldUntil <= Date.now()) this.emit("capacity", AgentPool.archesOf(e.info));
+      if (this.#agents.get(name) !== e || e.heldUntil > Date.now()) return;
+      this.#reorder(e);
+      this.emit("capacity", e.arches);
     }, ms + 1).unref();
-  }
-
-  free(name: string): number {
-    const e = this.#agents.get(name);
-    if (e === undefined || e.drain || e.heldUntil > Date.now()) return 0;
-    return Math.max(0, (e.info.slots?.total ?? 0) - e.tasks.size);
   }
 
   /** The ready agent for `arch` with the most free slots, reserving one for `taskKey`; undefined if none. */
   reserve(arch: string, taskKey: string): string | undefined {
-    let best: string | undefined;
-    let bestFree = 0;
-    for (const [name, e] of this.#agents) {
-      if (e.drain || !AgentPool.archesOf(e.info).includes(arch)) continue;
-      const free = this.free(name);
-      if (free > bestFree) {
-        best = name;
-        bestFree = free;
-      }
-    }
-    if (best !== undefined) this.#agents.get(best)?.tasks.add(taskKey);
-    return best;
+    const e = this.#byArch.get(arch)?.peek();
+    if (e === undefined || freeOf(e) <= 0) return undefined;
+    e.tasks.add(taskKey);
+    this.#reorder(e);
+    return e.info.name;
   }
 
   /** Moves a reservation to the real task id. */
@@ -106,7 +124,8 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
   release(agent: string, taskKey: string, notify = true): void {
     const e = this.#agents.get(agent);
     if (e === undefined || !e.tasks.delete(taskKey)) return;
-    if (notify) this.emit("capacity", AgentPool.archesOf(e.info));
+    this.#reorder(e);
+    if (notify) this.emit("capacity", e.arches);
   }
 
   /** A ready, not drained agent that announces `capability: true` (e.g. createrepo), least busy first. */
@@ -117,26 +136,59 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
   }
 
   hasCapacity(arch: string): boolean {
-    for (const [name, e] of this.#agents) {
-      if (AgentPool.archesOf(e.info).includes(arch) && this.free(name) > 0) return true;
-    }
-    return false;
+    const top = this.#byArch.get(arch)?.peek();
+    return top !== undefined && freeOf(top) > 0;
   }
 
   arches(): Set<string> {
-    const s = new Set<string>();
-    for (const e of this.#agents.values()) for (const a of AgentPool.archesOf(e.info)) s.add(a);
-    return s;
+    return new Set(this.#byArch.keys());
   }
 
   snapshot(): { name: string; arches: string[]; slots: number; used: number; drain: boolean; tasks: string[] }[] {
     return [...this.#agents.values()].map((e) => ({
       name: e.info.name,
-      arches: AgentPool.archesOf(e.info),
+      arches: e.arches,
       slots: e.info.slots?.total ?? 0,
       used: e.tasks.size,
       drain: e.drain,
       tasks: [...e.tasks],
     }));
   }
+
+  #index(e: PoolEntry): void {
+    let changed = false;
+    for (const arch of e.arches) {
+      let heap = this.#byArch.get(arch);
+      if (heap === undefined) {
+        // Most free slots first; among equals, the least recently reordered keeps its place.
+        heap = new IndexedHeap<string, PoolEntry>((a, b) => freeOf(a) > freeOf(b));
+        this.#byArch.set(arch, heap);
+        changed = true;
+      }
+      heap.set(e.info.name, e);
+    }
+    if (changed) this.emit("arches", this.arches());
+  }
+
+  #unindex(e: PoolEntry): void {
+    let changed = false;
+    for (const arch of e.arches) {
+      const heap = this.#byArch.get(arch);
+      heap?.delete(e.info.name);
+      if (heap !== undefined && heap.size === 0) {
+        this.#byArch.delete(arch);
+        changed = true;
+      }
+    }
+    if (changed) this.emit("arches", this.arches());
+  }
+
+  #reorder(e: PoolEntry): void {
+    for (const arch of e.arches) this.#byArch.get(arch)?.update(e.info.name);
+  }
+}
+
+function freeOf(e: PoolEntry): number {
+  if (e.drain || e.heldUntil > Date.now()) return 0;
+  return Math.max(0, (e.info.slots?.total ?? 0) - e.tasks.size);
 }

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
@@ -18,6 +19,7 @@ const createrepoReply = z.object({ dir: z.string(), packages: z.number().int(), 
 export class RepoJobs {
   readonly #queue: Queue;
   readonly #worker: Worker;
+  readonly #closing = new AbortController();
 
   constructor(deps: { connection: Redis; bullPrefix: string; console: Console; pool: AgentPool; signals: Signals; log: BusLogger }) {
     const { console, pool, signals, log } = deps;
@@ -26,8 +28,7 @@ export class RepoJobs {
       REPO_QUEUE,
       async (job: Job) => {
         const ref = repoJobSchema.parse(job.data);
-        const agent = pool.capable("createrepo");
-        if (agent === undefined) throw new Error("no ready agent offers createrepo; start a worker with COPR_WORKER_RESULTS_DIR on the results host");
+        const agent = await this.#capableAgent(pool, log);
         const r = createrepoReply.parse(await console.call(agent, "createrepo", ref, { timeoutMs: 15 * 60_000 }));
         log.info({ ...ref, agent, packages: r.packages, incremental: r.incremental, ms: r.duration_ms }, "repository regenerated");
         await signals.publish(repoDomain, "updated", { primary_uid: r.dir, ...ref, path: r.dir, packages: r.packages });
@@ -36,6 +37,21 @@ export class RepoJobs {
     );
     this.#worker.on("error", (err) => log.warn({ err: err.message }, "repo queue error"));
     this.#worker.on("failed", (job, err) => log.warn({ job: job?.data as unknown, err: err.message }, "repository regeneration failed; will retry"));
+  }
+
+  /**
+   * An agent offering createrepo; while there is none, the job waits for one
+   * (its lock is kept) instead of failing and retrying in a loop.
+   */
+  async #capableAgent(pool: AgentPool, log: BusLogger): Promise<string> {
+    let warned = false;
+    for (;;) {
+      const agent = pool.capable("createrepo");
+      if (agent !== undefined) return agent;
+      if (!warned) log.warn({}, "no ready agent offers createrepo; the repository job waits for one (start a worker with COPR_WORKER_RESULTS_DIR on the results host)");
+      warned = true;
+      await once(pool, "capacity", { signal: this.#closing.signal });
+    }
   }
 
   async enqueue(ref: z.input<typeof repoJobSchema>): Promise<void> {
@@ -54,6 +70,7 @@ export class RepoJobs {
    * runs again later; regenerating a repository twice is harmless.
    */
   async close(): Promise<void> {
+    this.#closing.abort();
     await Promise.allSettled([this.#worker.close(true), this.#queue.close()]);
   }
 }

@@ -1,4 +1,4 @@
-import { IndexedHeap } from "./indexedHeap.ts";
+import { IndexedHeap } from "../collections/indexedHeap.ts";
 import { freeSlotReason, reasonScope, waitScopes } from "@copr/store";
 import { ownerArchBlock, ownerBlock, projectBlock } from "./limits.ts";
 import type { SchedulingPolicy } from "./policy.ts";

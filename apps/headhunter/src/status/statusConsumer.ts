@@ -73,6 +73,7 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
         }
       },
     },
-    { durable: { queue: STATUS_QUEUE }, prefetch: 200 },
+    // Reports of different tasks are applied side by side; one task's reports stay in order (primary_uid is the task id).
+    { durable: { queue: STATUS_QUEUE }, prefetch: 200, concurrency: 64 },
   );
 }
