@@ -94,6 +94,8 @@ describe("copr-web UI in a browser", () => {
     const { page, errors } = await openPage();
     await page.goto(`${f.web.url}/builds/${id}`);
     await chrootState(page, "fedora-40-x86_64", "pending");
+    // Why it waits: nothing holds it back but busy builders (no Headhunter published anything else).
+    await page.getByTestId("wait-fedora-40-x86_64").getByText("waiting for a free x86_64 slot").waitFor({ timeout: SHOWN });
     await page.getByText("following live").waitFor({ timeout: SHOWN });
     // Survives only if the page is never reloaded.
     await page.evaluate(() => {
@@ -277,6 +279,8 @@ describe("copr-web UI in a browser", () => {
     await f.web.store.projects.createProject("bob", "tools", ["fedora-40-x86_64"]);
     const bobs = await submit(f, bob.token, "bob", "tools");
     await f.web.store.builds.transitionTask(bobs.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+    // As Headhunter publishes it when alice runs as many tasks as allowed.
+    await f.web.store.scheduling.setReasons([["owner:alice", "owner at its limit 90/90"]]);
     const { page, errors } = await openPage();
     await page.goto(`${f.web.url}/status`);
     const cell = (dim: string, value: string, column: number) =>
@@ -291,6 +295,7 @@ describe("copr-web UI in a browser", () => {
     const group = page.getByTestId("status-group");
     await group.getByText("1–2 of 2").waitFor({ timeout: SHOWN });
     expect(await group.locator("tbody tr").count()).toBe(2);
+    expect(await group.getByText("owner at its limit 90/90").count()).toBe(2);
     await shot(page, "status");
 
     // And the home page: recent builds and the queue per arch.

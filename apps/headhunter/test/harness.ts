@@ -5,7 +5,7 @@ import { Agent, BusConnection, HEARTBEAT_TOPIC, OPCODES, Signals, jsonMessage, p
 import { WORKER_METHODS, buildArgsSchema, cancelArgsSchema, helloArgsSchema, logProofText, proofFromHash, statusProofText, tokenKey, workerProof, type BuildArgs } from "@copr/domain";
 import { ControlQueue } from "@copr/queue";
 import { Store } from "@copr/store";
-import { busNamespace, redisNamespace, until, type BrokerUser, type BusNamespace } from "@copr/testkit";
+import { busNamespace, redisNamespace, until, type BrokerUser, type BusNamespace, type SharedServices } from "@copr/testkit";
 import { startHeadhunter, type Headhunter } from "../src/headhunter.ts";
 import { DEFAULT_POLICY, type SchedulingPolicy } from "../src/scheduling/policy.ts";
 
@@ -23,6 +23,8 @@ export function busConfig(ns: BusNamespace, user: BrokerUser | AgentCredentials)
 /** A bus agent that behaves like a worker; the test decides when its builds end. */
 export class FakeWorker {
   readonly builds: BuildArgs[] = [];
+  /** `build` calls received (answered or not yet). */
+  calls = 0;
   readonly canceled: string[] = [];
   /** Tasks given to this worker and not yet reported final, and the most there were at once. */
   readonly running = new Set<string>();
@@ -36,7 +38,13 @@ export class FakeWorker {
   /** createrepo calls received; with `holdCreaterepo` they are never answered. */
   createrepoCalls = 0;
 
-  static async start(ns: BusNamespace, name: string, opts: { token: string; arches: string[]; slots: number; heartbeatMs?: number; epoch?: number; holdCreaterepo?: boolean }): Promise<FakeWorker> {
+  static async start(ns: BusNamespace, name: string, opts: {
+    token: string; arches: string[]; slots: number; heartbeatMs?: number; epoch?: number; holdCreaterepo?: boolean;
+    /** Each build reports `succeeded` this long after it was accepted (the report waits out a broker outage). */
+    autoFinishMs?: number;
+    /** The `build` call is answered this long after it arrived. */
+    replyDelayMs?: number;
+  }): Promise<FakeWorker> {
     const w = new FakeWorker();
     w.#token = opts.token;
     w.bus = await BusConnection.open(busConfig(ns, await ns.agent(name)), { logger: silentLogger });
@@ -57,10 +65,16 @@ export class FakeWorker {
     w.agent.method(WORKER_METHODS.hello, { description: "token proof", args: helloArgsSchema, handler: ({ nonce }) => ({ proof: workerProof(opts.token, nonce) }) });
     w.agent.method(WORKER_METHODS.build, {
       description: "records the build", args: buildArgsSchema,
-      handler: (args) => {
+      handler: async (args) => {
+        w.calls++;
+        if (opts.replyDelayMs !== undefined) await new Promise((r) => setTimeout(r, opts.replyDelayMs));
+        const repeated = w.running.has(args.task_id);
         w.builds.push(args);
         w.running.add(args.task_id);
         w.maxRunning = Math.max(w.maxRunning, w.running.size);
+        if (opts.autoFinishMs !== undefined && !repeated) {
+          setTimeout(() => void w.report(args.task_id, args.attempt, "succeeded").catch(() => undefined), opts.autoFinishMs);
+        }
         return { accepted: true as const, host: "fake-host", already_running: false };
       },
     });
@@ -111,10 +125,14 @@ export class FakeWorker {
   }
 }
 
-export async function headhunterFixture(options: { callTimeoutMs?: number; policy?: Partial<SchedulingPolicy>; beforeStart?: (store: Store) => Promise<void> } = {}) {
-  const services = inject("services");
+export async function headhunterFixture(options: {
+  callTimeoutMs?: number; policy?: Partial<SchedulingPolicy>; beforeStart?: (store: Store) => Promise<void>;
+  /** A broker of the test's own (to kill) instead of the shared one. */
+  broker?: Pick<SharedServices, "amqpPort" | "managementPort" | "passwords">;
+} = {}) {
+  const services = { ...inject("services"), ...options.broker };
   const ns = await busNamespace(services);
-  const rns = await redisNamespace(services);
+  const rns = await redisNamespace(inject("services"));
   const store = new Store({ url: rns.urls.headhunter, prefix: rns.keyPrefix });
   const queueRedis = new Redis(rns.urls.headhunter, { maxRetriesPerRequest: null });
   const queues = new ControlQueue({ connection: queueRedis, prefix: store.keys.bullPrefix() });
@@ -147,9 +165,13 @@ export async function headhunterFixture(options: { callTimeoutMs?: number; polic
       await w.report(taskId, attempt, state);
       await until(async () => (await store.builds.getTask(taskId))?.state === state, 10_000, `${taskId} ${state}`);
     },
-    async worker(name: string, opts: { arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number; holdCreaterepo?: boolean } = {}) {
+    async worker(name: string, opts: { arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number; holdCreaterepo?: boolean; autoFinishMs?: number; replyDelayMs?: number } = {}) {
       const token = opts.register === false ? "copr_w_not-registered-token-0000000000" : (await store.workers.addWorker(name)).token;
-      const w = await FakeWorker.start(ns, name, { token, arches: opts.arches ?? ["x86_64"], slots: opts.slots ?? 2, heartbeatMs: opts.heartbeatMs, holdCreaterepo: opts.holdCreaterepo });
+      const w = await FakeWorker.start(ns, name, {
+        token, arches: opts.arches ?? ["x86_64"], slots: opts.slots ?? 2, heartbeatMs: opts.heartbeatMs, holdCreaterepo: opts.holdCreaterepo,
+        ...(opts.autoFinishMs === undefined ? {} : { autoFinishMs: opts.autoFinishMs }),
+        ...(opts.replyDelayMs === undefined ? {} : { replyDelayMs: opts.replyDelayMs }),
+      });
       workers.push(w);
       return w;
     },
