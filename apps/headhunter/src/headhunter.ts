@@ -78,7 +78,8 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
     store, scheduler, log, redisUrl: o.redisUrl,
     queued: (arches) => dispatcher.kick(arches),
     verify: (task) => dispatcher.verify(task),
-    hold: (task) => batches.hold(task),
+    hold: (tasks) => batches.hold(tasks),
+    moreReasons: () => batches.reasons(),
   });
   pool.on("capacity", (arches) => dispatcher.kick(arches));
   pool.on("arches", (arches) => scheduler.setOnline(arches));

@@ -150,5 +150,7 @@ describe("scheduling policy (real Redis and broker)", () => {
     const hh2 = await f.restart();
     await until(() => hh2.scheduler.queuedCount === 1, 10_000, "first queued again, second held again");
     expect(hh2.scheduler.isQueued(after.tasks[0]?.id ?? "")).toBe(false);
+    const held = after.tasks[0];
+    expect((await f.store.scheduling.waitReasons([held!])).get(held!.id)).toBe(`waiting for build ${first.build.id}`);
   });
 });

@@ -14,6 +14,8 @@ export interface SchedulerSyncDeps {
   queued: (arches: Set<string>) => void;
   /** A task found `starting` that no handover here knows of: ask its agent. */
   verify: (task: Task) => void;
+  /** Wait reasons published by others than the scheduler (held batches), written again with the scheduler's. */
+  moreReasons?: () => ReadonlyMap<string, string>;
   /** Pending tasks to hold back (their batch waits) instead of queueing: returns the ids held. */
   hold?: (tasks: readonly Task[]) => Promise<Set<string>>;
 }
@@ -99,7 +101,7 @@ export class SchedulerSync {
         }
       }
     }
-    await store.scheduling.replaceReasons(scheduler.reasons());
+    await store.scheduling.replaceReasons(new Map([...scheduler.reasons(), ...(this.#deps.moreReasons?.() ?? [])]));
     log.info({ why, active: ids.length, queued, pending: scheduler.queuedCount, running: scheduler.runningCount }, "scheduler checked against Redis");
     if (arches.size > 0) this.#deps.queued(arches);
   }

@@ -30,9 +30,16 @@ export class BatchGate {
   readonly #deps: BatchGateDeps;
   /** blocking batch id → tasks held for it */
   readonly #held = new Map<number, Map<string, Task>>();
+  /** the wait reasons published, by scope */
+  readonly #reasons = new Map<string, string>();
 
   constructor(deps: BatchGateDeps) {
     this.#deps = deps;
+  }
+
+  /** Current wait reasons by scope (published again with the scheduler's after a reconnect). */
+  reasons(): ReadonlyMap<string, string> {
+    return this.#reasons;
   }
 
   get heldCount(): number {
@@ -68,16 +75,23 @@ export class BatchGate {
     }
   }
 
+  #setReason(scope: string, text: string | null): void {
+    if ((this.#reasons.get(scope) ?? null) === text) return;
+    if (text === null) this.#reasons.delete(scope);
+    else this.#reasons.set(scope, text);
+    this.#deps.hooks.reason?.(scope, text);
+  }
+
   async #judge(blocker: number, task: Task): Promise<boolean> {
-    const { store, hooks } = this.#deps;
+    const { store } = this.#deps;
     const verdict = await store.batches.verdict(blocker);
     const scope = reasonScope.batch(task.buildId);
     switch (verdict.kind) {
       case "done":
-        hooks.reason?.(scope, null);
+        this.#setReason(scope, null);
         return false;
       case "failed": {
-        hooks.reason?.(scope, null);
+        this.#setReason(scope, null);
         const how = verdict.state === "canceled" ? "was canceled" : "failed";
         this.#deps.log.info({ task: task.id, after: verdict.buildId }, "a build this task waits for did not succeed");
         await this.#deps.fail(task, `build ${verdict.buildId} ${how}; this build was to start after it`);
@@ -90,7 +104,7 @@ export class BatchGate {
           this.#held.set(blocker, held);
         }
         held.set(task.id, task);
-        hooks.reason?.(scope, batchWaitReason(verdict.waitingFor));
+        this.#setReason(scope, batchWaitReason(verdict.waitingFor));
         return true;
       }
     }
