@@ -84,12 +84,18 @@ export class ManagedReceiver {
       this.#waiting.push({ message: ctx.message, delivery: ctx.delivery });
       this.#pump();
     });
-    const onError = (kind: string, error: unknown): void => {
+    const onError = (kind: string, error: unknown, sessionEnded: boolean): void => {
+      // The link and its session may both report one refusal: handle the link still in use once.
+      if (this.#receiver !== receiver) return;
       const err = BusError.fromAmqp(error, "REJECTED", `${kind} on ${this.spec.address}`);
       this.#log.warn({ address: this.spec.address, code: err.code, err: err.message }, "receiver refused by broker");
       this.#failAttach(err);
       this.#attached = this.#newAttachPromise();
-      this.#detach();
+      // Not remove(): see ManagedSender's #endAfterError — the channel must be ended with the broker first.
+      const ended = this.#session;
+      this.#session = undefined;
+      this.#receiver = undefined;
+      if (!sessionEnded) ended?.close();
       // A refused source stays refused; anything else is retried on a fresh session.
       if (!this.#closed && err.code !== "UNAUTHORIZED" && err.code !== "NOT_FOUND" && connection.is_open()) {
         setTimeout(() => {
@@ -97,8 +103,8 @@ export class ManagedReceiver {
         }, 1000).unref();
       }
     };
-    receiver.on("receiver_error", (ctx: EventContext) => onError("link error", ctx.receiver?.error));
-    session.on("session_error", (ctx: EventContext) => onError("session error", ctx.session?.error));
+    receiver.on("receiver_error", (ctx: EventContext) => onError("link error", ctx.receiver?.error, false));
+    session.on("session_error", (ctx: EventContext) => onError("session error", ctx.session?.error, true));
     receiver.on("receiver_close", () => undefined);
     session.on("session_close", () => undefined);
   }

@@ -64,12 +64,14 @@ export class ManagedSender {
     });
     sender.on("released", (ctx: EventContext) => this.#settle(ctx.delivery, (o) => this.#requeue([o])));
     sender.on("modified", (ctx: EventContext) => this.#settle(ctx.delivery, (o) => this.#requeue([o])));
-    const onError = (kind: string, error: unknown): void => {
+    const onError = (kind: string, error: unknown, sessionEnded: boolean): void => {
+      // The link and its session may both report one refusal: handle the link still in use once.
+      if (this.#sender !== sender) return;
       // RabbitMQ ends the whole session on a forbidden publish: every message
       // in flight on this link met the same refusal.
       const err = BusError.fromAmqp(error, "REJECTED", `${kind} on ${this.address}`);
       this.#log.warn({ address: this.address, code: err.code, err: err.message }, "sender refused by broker");
-      this.#detach();
+      this.#endAfterError(sessionEnded);
       const failed = [...this.#unsettled.values()];
       this.#unsettled.clear();
       for (const o of failed) o.reject(err);
@@ -79,8 +81,8 @@ export class ManagedSender {
       // Reattach on a fresh session so later sends are tried again.
       if (!this.#closed && connection.is_open()) this.attach(connection);
     };
-    sender.on("sender_error", (ctx: EventContext) => onError("link error", ctx.sender?.error));
-    session.on("session_error", (ctx: EventContext) => onError("session error", ctx.session?.error));
+    sender.on("sender_error", (ctx: EventContext) => onError("link error", ctx.sender?.error, false));
+    session.on("session_error", (ctx: EventContext) => onError("session error", ctx.session?.error, true));
     // Without these handlers rhea would bubble them to the connection.
     sender.on("sender_close", () => undefined);
     session.on("session_close", () => undefined);
@@ -99,6 +101,20 @@ export class ManagedSender {
     this.#session?.remove();
     this.#session = undefined;
     this.#sender = undefined;
+  }
+
+  /**
+   * Lets go of a session the broker refused, on a connection that stays up.
+   * Not `remove()`: that frees the channel before rhea answers the broker's
+   * END, the broker still holds the channel, and the next session rhea
+   * begins on that number never opens. A session the broker ended is closed
+   * and removed by rhea; one whose link alone failed is closed here.
+   */
+  #endAfterError(sessionEnded: boolean): void {
+    const session = this.#session;
+    this.#session = undefined;
+    this.#sender = undefined;
+    if (!sessionEnded) session?.close();
   }
 
   #requeue(items: Outgoing[]): void {

@@ -16,9 +16,8 @@ const AGENT_HEARTBEAT_PROPS = (agent: string) => ({ "x-amqp-0-10.app-id": "qmf2"
 const beat = (epoch: number) => ({ _values: { _timestamp: Date.now(), _heartbeat_interval: 1000, _epoch: epoch, capabilities: {} } });
 
 /**
- * Attaches a receiver on a connection of its own (RabbitMQ 3.10 may leave a
- * connection unable to attach again after a refusal) and waits for the
- * broker's answer: undefined when it was accepted, else the error.
+ * Attaches a receiver on a connection of its own and waits for the broker's
+ * answer: undefined when it was accepted, else the error.
  */
 async function tryReceive(ns: Parameters<typeof openBus>[0], user: AgentCredentials, address: string): Promise<unknown> {
   await using bus = await openBus(ns, user);
@@ -34,6 +33,23 @@ async function tryReceive(ns: Parameters<typeof openBus>[0], user: AgentCredenti
 }
 
 describe("one broker identity per worker", () => {
+  it("keeps a connection usable after the broker refused one of its links", async () => {
+    await using ns = await namespace();
+    const w2User = await ns.agent(W2);
+    await using w2 = await openBus(ns, w2User);
+    for (const address of [w2.profile.requestSource(W1), `/amq/queue/${agentQueueName(W1)}`]) {
+      const refused = w2.receiver({ address, onMessage: () => "accept" });
+      await expect(refused.attached).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      w2.removeReceiver(refused);
+    }
+    // New links on the same connection still open: its own queue, and its own reports.
+    const own = w2.receiver({ address: w2.profile.requestSource(W2), onMessage: () => "accept" });
+    await own.attached;
+    w2.removeReceiver(own);
+    const w2Key = `${HEARTBEAT_TOPIC}.fedoraproject.copr-worker.w2`;
+    await w2.sender(w2.profile.signalTarget(w2Key)).send(jsonMessage(beat(1), { application_properties: AGENT_HEARTBEAT_PROPS(W2) }));
+  });
+
   it("lets a worker's broker user read only its own request queue and publish only as itself", async () => {
     await using ns = await namespace();
     await using w1 = await openBus(ns, await ns.agent(W1));
