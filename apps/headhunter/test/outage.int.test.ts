@@ -25,6 +25,10 @@ describe("a broker outage during submissions", () => {
         await until(() => workers.some((w) => w.calls > w.builds.length), 20_000, "a handover under way");
         await broker.kill();
         await submit(20); // accepted while the broker is down: stored and queued in Redis
+        // Headhunter has taken them in (queued; one may be picked just before it noticed the broker gone).
+        const duringOutage = tasks.slice(20);
+        await until(() => duringOutage.every((id) => f.hh.scheduler.isQueued(id) || f.hh.scheduler.isRunning(id)), 20_000, "the tasks submitted during the outage taken in");
+        // The outage under test lasts this long (its length is the input, not a guess about when something happens).
         await new Promise((r) => setTimeout(r, downS * 1000));
         await broker.restart();
         await submit(10);

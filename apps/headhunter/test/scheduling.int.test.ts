@@ -1,16 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { until } from "@copr/testkit";
+import type { Task } from "@copr/store";
 import { headhunterFixture, type FakeWorker } from "./harness.ts";
 
 /** The task ids `w` was given, in order. */
 const given = (w: FakeWorker): string[] => w.builds.map((b) => b.task_id);
 
+type Fixture = Awaited<ReturnType<typeof headhunterFixture>>;
+
 /** Ends the task `w` got as `n`-th (1-based) as succeeded and waits until Headhunter has it so. */
-async function finish(f: Awaited<ReturnType<typeof headhunterFixture>>, w: FakeWorker, n: number): Promise<void> {
+async function finish(f: Fixture, w: FakeWorker, n: number): Promise<void> {
   await until(() => w.builds.length >= n, 20_000, `build call ${n}`);
-  const id = given(w)[n - 1] ?? "";
-  await w.report(id, 0, "succeeded");
-  await until(async () => (await f.store.builds.getTask(id))?.state === "succeeded", 10_000, `${id} succeeded`);
+  await f.finishAs(w, given(w)[n - 1] ?? "", "succeeded");
+}
+
+/** Waits until the wait reason published for `task` reads `text`. */
+async function waitsBecause(f: Fixture, task: Task | undefined, text: string): Promise<void> {
+  if (task === undefined) throw new Error("no task");
+  await until(async () => (await f.store.scheduling.waitReasons([task])).get(task.id) === text, 10_000, `reason "${text}"`);
 }
 
 describe("scheduling policy (real Redis and broker)", () => {
@@ -21,8 +28,7 @@ describe("scheduling policy (real Redis and broker)", () => {
     for (let i = 0; i < 6; i++) a.push((await f.submit(["fedora-40-x86_64"], { owner: "mass" })).tasks[0]?.id);
     await until(() => w.builds.length === 1, 20_000, "first build");
     const b = (await f.submit(["fedora-40-x86_64"], { owner: "bob" })).tasks[0]?.id;
-    // Wait until Headhunter queued bob's task: its reason is published.
-    await until(async () => (await f.store.scheduling.waitReasons([(await f.store.builds.getTask(b ?? ""))!]).then((m) => m.size)) === 1, 10_000, "bob queued");
+    // Headhunter has queued bob's task before the next slot frees.
     await until(() => f.hh.scheduler.isQueued(b ?? ""), 10_000, "bob in the scheduler");
     await finish(f, w, 1);
     await until(() => w.builds.length === 2, 20_000, "second build");
@@ -65,8 +71,8 @@ describe("scheduling policy (real Redis and broker)", () => {
     for (let i = 0; i < 3; i++) mine.push((await f.submit(["fedora-40-x86_64"], { owner: "mass" })).tasks[0]);
     const w = await f.worker("fedoraproject:copr-worker:w1", { slots: 4 });
     await until(() => w.builds.length === 2, 20_000, "two builds");
-    const third = await f.store.builds.getTask(mine[2]?.id ?? "");
-    await until(async () => (await f.store.scheduling.waitReasons([third!])).get(third!.id) === "owner at its limit 2/2", 10_000, "limit reason");
+    const third = (await f.store.builds.getTask(mine[2]?.id ?? "")) ?? undefined;
+    await waitsBecause(f, third, "owner at its limit 2/2");
     const other = (await f.submit(["fedora-40-x86_64"], { owner: "bob" })).tasks[0]?.id;
     await until(() => w.builds.length === 3, 20_000, "bob's build");
     expect(given(w)[2]).toBe(other);
@@ -83,7 +89,7 @@ describe("scheduling policy (real Redis and broker)", () => {
     const w = await f.worker("fedoraproject:copr-worker:w1", { slots: 3 });
     await until(() => w.builds.length === 2, 20_000, "two builds");
     expect(new Set(given(w))).toEqual(new Set([big1, small]));
-    await until(async () => (await f.store.scheduling.waitReasons([big2!])).get(big2!.id) === "project at its limit 1/1", 10_000, "project limit reason");
+    await waitsBecause(f, big2, "project at its limit 1/1");
   });
 
   it("runs a background build only when no ordinary one can start", async () => {
@@ -94,7 +100,7 @@ describe("scheduling policy (real Redis and broker)", () => {
     await until(() => f.hh.scheduler.queuedCount === 3, 10_000, "all queued");
     const w = await f.worker("fedoraproject:copr-worker:w1", { slots: 1 });
     await until(() => w.builds.length === 1, 20_000, "first build");
-    await until(async () => (await f.store.scheduling.waitReasons([bg!])).get(bg!.id) === "background: ordinary tasks queued", 10_000, "background reason");
+    await waitsBecause(f, bg, "background: ordinary tasks queued");
     await finish(f, w, 1);
     await finish(f, w, 2);
     await until(() => w.builds.length === 3, 20_000, "background build");
@@ -104,7 +110,7 @@ describe("scheduling policy (real Redis and broker)", () => {
   it("says when no builder serves a task's arch, until one comes", async () => {
     await using f = await headhunterFixture();
     const t = (await f.submit(["fedora-40-aarch64"])).tasks[0];
-    await until(async () => (await f.store.scheduling.waitReasons([t!])).get(t!.id) === "no online builder for aarch64", 10_000, "no builder reason");
+    await waitsBecause(f, t, "no online builder for aarch64");
     const w = await f.worker("fedoraproject:copr-worker:arm", { arches: ["aarch64"], slots: 1 });
     await until(() => w.builds.length === 1, 20_000, "aarch64 build");
   });
@@ -118,9 +124,9 @@ describe("scheduling policy (real Redis and broker)", () => {
     await until(() => w.builds.length === 2, 20_000, "the first batch runs");
     expect(new Set(given(w))).toEqual(new Set([first.tasks[0]?.id, partner.tasks[0]?.id]));
     const waiting = after.tasks[0];
-    await until(async () => (await f.store.scheduling.waitReasons([waiting!])).get(waiting!.id) === `waiting for builds ${first.build.id}, ${partner.build.id}`, 10_000, "batch reason");
+    await waitsBecause(f, waiting, `waiting for builds ${first.build.id}, ${partner.build.id}`);
     await f.finishAs(w, first.tasks[0]?.id ?? "", "succeeded");
-    await until(async () => (await f.store.scheduling.waitReasons([waiting!])).get(waiting!.id) === `waiting for build ${partner.build.id}`, 10_000, "one build left");
+    await waitsBecause(f, waiting, `waiting for build ${partner.build.id}`);
     expect(w.builds.length).toBe(2);
     await f.finishAs(w, partner.tasks[0]?.id ?? "", "succeeded");
     await until(() => w.builds.length === 4, 20_000, "the second batch runs");

@@ -83,27 +83,30 @@ export class SchedulerSync {
     const { store, scheduler, log } = this.#deps;
     const ids = await store.builds.activeTaskIds();
     const arches = new Set<string>();
-    let queued = 0;
     for (let i = 0; i < ids.length; i += 1000) {
       const tasks = await store.builds.getTasks(ids.slice(i, i + 1000));
-      const fresh = tasks.filter((t) => t.state === "pending" && !scheduler.isRunning(t.id) && !scheduler.isQueued(t.id, t.attempt));
-      const held = (await this.#deps.hold?.(fresh)) ?? new Set<string>();
+      for (const arch of await this.#queue(tasks)) arches.add(arch);
       for (const task of tasks) {
-        if (task.state === "pending") {
-          if (held.has(task.id) || scheduler.isRunning(task.id) || scheduler.isQueued(task.id, task.attempt)) continue;
-          if (scheduler.add(schedTaskOf(task))) {
-            queued++;
-            arches.add(task.arch);
-          }
-        } else if (task.state === "starting" || task.state === "running") {
-          if (!scheduler.isRunning(task.id)) scheduler.restoreRunning(schedTaskOf(task), task.startedAt ?? Date.now());
-          if (task.state === "starting") this.#deps.verify(task);
-        }
+        if (task.state !== "starting" && task.state !== "running") continue;
+        if (!scheduler.isRunning(task.id)) scheduler.restoreRunning(schedTaskOf(task), task.startedAt ?? Date.now());
+        if (task.state === "starting") this.#deps.verify(task);
       }
     }
     await store.scheduling.replaceReasons(new Map([...scheduler.reasons(), ...(this.#deps.moreReasons?.() ?? [])]));
-    log.info({ why, active: ids.length, queued, pending: scheduler.queuedCount, running: scheduler.runningCount }, "scheduler checked against Redis");
+    log.info({ why, active: ids.length, pending: scheduler.queuedCount, running: scheduler.runningCount }, "scheduler checked against Redis");
     if (arches.size > 0) this.#deps.queued(arches);
+  }
+
+  /** Queues the pending tasks among `tasks` that the scheduler does not have yet (unless their batch holds them); returns their arches. */
+  async #queue(tasks: readonly Task[]): Promise<Set<string>> {
+    const { scheduler } = this.#deps;
+    const fresh = tasks.filter((t) => t.state === "pending" && !scheduler.isRunning(t.id) && !scheduler.isQueued(t.id, t.attempt));
+    const held = (await this.#deps.hold?.(fresh)) ?? new Set<string>();
+    const arches = new Set<string>();
+    for (const task of fresh) {
+      if (!held.has(task.id) && scheduler.add(schedTaskOf(task))) arches.add(task.arch);
+    }
+    return arches;
   }
 
   async #followInbox(): Promise<void> {
@@ -116,20 +119,13 @@ export class SchedulerSync {
           failed = false;
           this.recheck("inbox readable again");
         }
-        const arches = new Set<string>();
-        const ids = entries.flatMap((e) => (e.kind === "task" && e.taskId !== "" ? [e.taskId] : []));
-        const tasks = new Map((await store.builds.getTasks(ids)).map((t) => [t.id, t]));
-        const held = (await this.#deps.hold?.([...tasks.values()].filter((t) => t.state === "pending"))) ?? new Set<string>();
         for (const e of entries) {
-          if (e.kind === "share") {
-            scheduler.setShare(e.owner, await store.scheduling.share(e.owner));
-            log.info({ owner: e.owner, share: scheduler.ledger.share(e.owner) }, "owner's share changed");
-            continue;
-          }
-          const task = tasks.get(e.taskId);
-          if (task === undefined || task.state !== "pending" || held.has(task.id) || scheduler.isRunning(task.id)) continue;
-          if (scheduler.add(schedTaskOf(task))) arches.add(task.arch);
+          if (e.kind !== "share") continue;
+          scheduler.setShare(e.owner, await store.scheduling.share(e.owner));
+          log.info({ owner: e.owner, share: scheduler.ledger.share(e.owner) }, "owner's share changed");
         }
+        const ids = entries.flatMap((e) => (e.kind === "task" && e.taskId !== "" ? [e.taskId] : []));
+        const arches = await this.#queue(await store.builds.getTasks(ids));
         const last = entries.at(-1);
         if (last !== undefined) this.#cursor = last.id;
         if (arches.size > 0) this.#deps.queued(arches);

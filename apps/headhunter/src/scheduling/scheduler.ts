@@ -214,7 +214,8 @@ export class Scheduler {
   /** Arches with a ready agent: queued tasks of other arches wait for "no online builder". */
   setOnline(arches: Iterable<string>): void {
     this.#online = new Set(arches);
-    for (const arch of new Set([...this.arches(), ...[...this.#reasons.keys()].filter((s) => s.startsWith("arch:")).map((s) => s.slice(5))])) this.#refreshArchReasons(arch);
+    // Only arches with queued tasks have arch reasons (the last dequeue clears them).
+    for (const arch of this.arches()) this.#refreshArchReasons(arch);
   }
 
   /** Why a queued task waits, in words. */
