@@ -43,12 +43,9 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
     vhost: config.busVhost, domainPrefix: config.domainPrefix,
   });
   const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "", agents: console?.agents, brokerAdmin };
-  const server = createWebServer(deps);
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(config.port, config.host, () => ok());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = await createWebServer(deps);
+  await server.listen({ port: config.port, host: config.host });
+  const port = (server.server.address() as AddressInfo).port;
   const url = config.publicUrl ?? `http://${config.host}:${port}`;
   deps.publicUrl = url;
   let closing: Promise<void> | undefined;
@@ -57,10 +54,7 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
     store,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((ok) => {
-          server.close(() => ok());
-          server.closeAllConnections();
-        });
+        await server.close();
         await queues.close();
         queueRedis.disconnect();
         console?.close();

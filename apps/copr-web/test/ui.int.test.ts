@@ -79,10 +79,10 @@ describe("copr-web UI in a browser", () => {
     const html = await (await fetch(f.web.url)).text();
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? "";
     const asset = await fetch(`${f.web.url}${script}`);
-    expect([asset.status, asset.headers.get("content-type"), asset.headers.get("cache-control")]).toEqual([200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"]);
+    expect([asset.status, asset.headers.get("content-type"), asset.headers.get("cache-control")]).toEqual([200, "application/javascript; charset=utf-8", "public, max-age=31536000, immutable"]);
     for (const path of ["/api/nope", "/trpc/nope", "/results/none/x", "/repos/a/b/c.repo", "/assets/missing.js", "/assets/%2e%2e/%2e%2e/package.json", "/assets/..%2f..%2findex.html"]) {
       const res = await fetch(`${f.web.url}${path}`);
-      expect([path, res.status, res.headers.get("content-type")]).toEqual([path, 404, "application/json"]);
+      expect([path, res.status, res.headers.get("content-type")]).toEqual([path, 404, expect.stringMatching(/^application\/json\b/)]);
     }
     expect((await fetch(`${f.web.url}/builds/7`, { method: "POST" })).status).toBe(404);
   });

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import type { AgentRegistry, BrokerAdmin } from "@copr/bus";
 import type { Store, User } from "@copr/store";
 import type { ControlQueue } from "@copr/queue";
@@ -26,14 +26,15 @@ export interface ApiContext extends WebDeps {
 }
 
 /** The bearer token of a request, if any. */
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const h = req.headers.authorization;
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const h = headers.authorization;
   if (h === undefined) return undefined;
   const m = /^Bearer\s+(\S+)$/i.exec(h);
   return m?.[1];
 }
 
-export async function userFromRequest(deps: WebDeps, req: IncomingMessage): Promise<User | null> {
-  const token = bearerToken(req);
+/** The user whose API token the request carries (`Authorization: Bearer`), or null. */
+export async function userFromRequest(deps: WebDeps, headers: IncomingHttpHeaders): Promise<User | null> {
+  const token = bearerToken(headers);
   return token === undefined ? null : await deps.store.accounts.authenticate(token);
 }

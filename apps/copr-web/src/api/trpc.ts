@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { StoreError } from "@copr/store";
-import { HttpError } from "../http/respond.ts";
+import { HttpError } from "../http/httpError.ts";
 import type { ApiContext } from "./context.ts";
 
 const t = initTRPC.context<ApiContext>().create({

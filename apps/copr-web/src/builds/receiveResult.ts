@@ -9,7 +9,7 @@ import { resultDir } from "@copr/repo";
 import { RpmError, nevra, readRpmInfo, sourceRpmName } from "@copr/rpm";
 import type { SrpmInfo, WorkerRecord } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
-import { HttpError } from "../http/respond.ts";
+import { HttpError } from "../http/httpError.ts";
 
 /** Result files a worker may upload: packages and logs, plain names only. */
 const RESULT_FILE = /^[A-Za-z0-9][A-Za-z0-9._+~^-]*\.(rpm|log|log\.gz|json)$/;

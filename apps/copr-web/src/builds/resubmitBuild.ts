@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { readRpmInfo } from "@copr/rpm";
 import type { User } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
-import { HttpError } from "../http/respond.ts";
+import { HttpError } from "../http/httpError.ts";
 import type { BuildView } from "./buildView.ts";
 import { checkChroots, planChroots, storeAndQueue } from "./submitBuild.ts";
 

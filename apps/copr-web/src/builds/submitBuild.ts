@@ -9,7 +9,7 @@ import { archVerdict, readRpmInfo, RpmError, RPM_ERROR_HTTP_STATUS, type RpmInfo
 import { chrootArch, isSafeOwner, isSafeProject } from "@copr/domain";
 import { StoreError, type BatchPlan, type NewBuild, type Project, type User } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
-import { HttpError } from "../http/respond.ts";
+import { HttpError } from "../http/httpError.ts";
 import { buildView, type BuildView } from "./buildView.ts";
 
 export interface SubmitRequest {
