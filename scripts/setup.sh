@@ -17,6 +17,7 @@ declare -A wanted=(
   [/usr/lib/python3/dist-packages/dnf-plugins/config_manager.py]=dnf-plugins-core
   [/usr/bin/chromium]=chromium
   [/usr/bin/bwrap]=bubblewrap
+  [/usr/bin/wget]=wget
   [/usr/bin/prlimit]=util-linux
 )
 missing=()

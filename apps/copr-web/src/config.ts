@@ -16,6 +16,19 @@ const schema = redisEnvSchema.extend({
   dataDir: z.string().default("/var/lib/copr"),
   /** Largest accepted SRPM, MiB. */
   maxSrpmMiB: z.coerce.number().int().min(1).max(10_240).default(500),
+  /** Longest a build from a URL may take to download its SRPM, seconds. */
+  urlFetchTimeoutS: z.coerce.number().int().min(1).max(3600).default(120),
+  /**
+   * Networks a build's SRPM URL may point into although they are not public
+   * (loopback, private, link-local), as CIDRs; default none.
+   */
+  urlAllowNets: z.string().default("").transform((s, ctx) => {
+    const nets = s.split(",").map((n) => n.trim()).filter((n) => n !== "");
+    for (const n of nets) {
+      if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(n)) ctx.addIssue({ code: "custom", message: `"${n}" is not a CIDR such as 127.0.0.0/8 or fd00::/8` });
+    }
+    return nets;
+  }),
   /** Chroots projects may use. */
   chroots: z.string().default(DEFAULT_CHROOTS).transform((s) => s.split(",").map((c) => c.trim()).filter((c) => c !== "")),
   /** Directory of the built web UI (index.html and assets/) served for every page route. */
@@ -45,6 +58,8 @@ export function loadWebConfig(env: Readonly<Record<string, string | undefined>> 
     ...redisEnvSettings,
     dataDir: { env: "COPR_WEB_DATA_DIR", help: "directory for SRPMs and results, default /var/lib/copr" },
     maxSrpmMiB: { env: "COPR_WEB_MAX_SRPM_MIB", help: "largest SRPM accepted, MiB, default 500" },
+    urlFetchTimeoutS: { env: "COPR_WEB_URL_FETCH_TIMEOUT_S", help: "seconds a build from a URL may take to download its SRPM, default 120" },
+    urlAllowNets: { env: "COPR_WEB_URL_ALLOW_NETS", help: "comma-separated CIDRs that SRPM URLs may point into although not public (e.g. 127.0.0.0/8), default none" },
     chroots: { env: "COPR_WEB_CHROOTS", help: `comma-separated chroots projects may use, default ${DEFAULT_CHROOTS}` },
     uiDir: { env: "COPR_WEB_UI_DIR", help: "directory of the built web UI (npm run build:ui), default apps/copr-web/dist/ui" },
     debug: { env: "COPR_WEB_DEBUG", help: "1 puts stack traces in API error bodies (development only), default 0" },

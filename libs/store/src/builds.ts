@@ -195,6 +195,14 @@ export class Builds extends StorePart {
     return prev;
   }
 
+  /** A page of a project's build ids by id, newest first unless `ascending` (Copr's limit/offset paging). */
+  async pageBuildIds(owner: string, project: string, options: { offset: number; limit: number; ascending: boolean }): Promise<number[]> {
+    const key = this.keys.projectBuilds(owner, project);
+    const stop = options.offset + options.limit - 1;
+    const ids = options.ascending ? await this.redis.zrange(key, String(options.offset), String(stop)) : await this.redis.zrevrange(key, options.offset, stop);
+    return ids.map(Number);
+  }
+
   /** Ids of every task not in a final state. */
   async activeTaskIds(): Promise<string[]> {
     return await this.redis.smembers(this.keys.activeTasks());

@@ -10,4 +10,4 @@ export type { Workers } from "./workers.ts";
 export { storeKeys, STATUS_DIMENSIONS, type StoreKeys, type StatusBucket, type StatusDimension } from "./keys.ts";
 export { StoreError, STORE_ERROR_CODES, type StoreErrorCode } from "./storeErrors.ts";
 export { hashToken } from "./tokens.ts";
-export type { Build, Project, SrpmInfo, Task, User, WorkerRecord } from "./types.ts";
+export type { Build, Project, ProjectOptions, SrpmInfo, Task, User, WorkerRecord } from "./types.ts";

@@ -13,9 +13,13 @@ export function storeKeys(prefix: string) {
     users: () => `${prefix}users`,
     /** token sha256 → user name */
     token: (sha256: string) => `${prefix}token:${sha256}`,
+    /** API login (the user part of Copr's Basic auth) → user name */
+    apiLogin: (login: string) => `${prefix}apilogin:${login}`,
     project: (owner: string, name: string) => `${prefix}project:${owner}/${name}`,
     /** zset of "owner/name" by creation time */
     projects: () => `${prefix}projects`,
+    /** counter of project ids */
+    projectSeq: () => `${prefix}project:seq`,
     /** zset of a project's package names, scored by the id of the newest build of each */
     projectPackages: (owner: string, name: string) => `${prefix}project:${owner}/${name}:packages`,
     /**

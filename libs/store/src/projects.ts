@@ -1,13 +1,22 @@
 import { isSafeProject } from "@copr/domain";
 import { StoreError } from "./storeErrors.ts";
 import { StorePart } from "./storePart.ts";
-import type { Project } from "./types.ts";
+import type { Project, ProjectOptions } from "./types.ts";
 
 /** Projects, their package index and the project search index. */
 export class Projects extends StorePart {
-  async createProject(owner: string, name: string, chroots: string[], options: { enableNet?: boolean } = {}): Promise<Project> {
+  async createProject(owner: string, name: string, chroots: string[], options: ProjectOptions = {}): Promise<Project> {
     if (!isSafeProject(name)) throw new StoreError("INVALID_NAME", `project name "${name}": use letters, digits, ".", "_", "+" and "-"`);
-    const project: Project = { owner, name, chroots: [...new Set(chroots)], createdAt: Date.now(), enableNet: options.enableNet ?? false };
+    if ((await this.redis.hexists(this.keys.project(owner, name), "json")) === 1) throw new StoreError("EXISTS", `project ${owner}/${name} already exists`);
+    const text = Object.fromEntries((["description", "instructions", "homepage", "contact"] as const).flatMap((k) => {
+      const v = options[k];
+      return v === undefined || v === "" ? [] : [[k, v]];
+    }));
+    const project: Project = {
+      owner, name, chroots: [...new Set(chroots)], createdAt: Date.now(), enableNet: options.enableNet ?? false,
+      // An id is used up by a refused duplicate only when two requests race.
+      id: await this.redis.incr(this.keys.projectSeq()), ...text,
+    };
     const created = await this.redis.hsetnx(this.keys.project(owner, name), "json", JSON.stringify(project));
     if (created === 0) throw new StoreError("EXISTS", `project ${owner}/${name} already exists`);
     const id = `${owner}/${name}`;
@@ -57,10 +66,39 @@ export class Projects extends StorePart {
   }
 
   async listProjects(limit = 100): Promise<Project[]> {
-    const ids = await this.redis.zrevrange(this.keys.projects(), 0, limit - 1);
+    return await this.getProjects(await this.redis.zrevrange(this.keys.projects(), 0, limit - 1));
+  }
+
+  /**
+   * A page of projects (Copr's limit/offset paging), by id (creation order)
+   * or name: one owner's, from the search index, or everyone's.
+   */
+  async pageProjects(options: { owner?: string; offset: number; limit: number; order: "id" | "name"; descending: boolean }): Promise<Project[]> {
+    const { offset, limit, order, descending } = options;
+    if (options.owner === undefined && order === "id") {
+      const key = this.keys.projects();
+      const stop = offset + limit - 1;
+      return await this.getProjects(descending ? await this.redis.zrevrange(key, offset, stop) : await this.redis.zrange(key, String(offset), String(stop)));
+    }
+    const ids = options.owner === undefined ? await this.redis.zrange(this.keys.projects(), "0", "-1") : await this.ownerProjectIds(options.owner);
+    const all = await this.getProjects(ids);
+    const key = (p: Project): number | string => (order === "id" ? (p.id ?? 0) : p.name);
+    all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (descending ? -1 : 1));
+    return all.slice(offset, offset + limit);
+  }
+
+  /** "owner/name" of every project of `owner`, sorted by name. */
+  private async ownerProjectIds(owner: string): Promise<string[]> {
+    const term = `${owner.toLowerCase()}\t`;
+    const entries = await this.redis.zrangebylex(this.keys.projectSearch(), `[${term}`, Buffer.concat([Buffer.from(`[${term}`), Buffer.from([0xff])]));
+    const ids = entries.map((e) => e.slice(term.length)).filter((id) => id.startsWith(`${owner}/`));
+    return [...new Set(ids)].sort();
+  }
+
+  private async getProjects(ids: readonly string[]): Promise<Project[]> {
     const projects = await Promise.all(ids.map((id) => {
-      const [owner = "", name = ""] = id.split("/");
-      return this.getProject(owner, name);
+      const slash = id.indexOf("/");
+      return this.getProject(id.slice(0, slash), id.slice(slash + 1));
     }));
     return projects.filter((p): p is Project => p !== null);
   }

@@ -9,3 +9,9 @@ export function newToken(kind: "user" | "worker"): { token: string; sha256: stri
 export function hashToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
+
+/** A new API login: 20 lower-case letters, as Copr's (never contains ":"). */
+export function newApiLogin(): string {
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  return [...randomBytes(20)].map((b) => letters[b % 26] ?? "a").join("");
+}

@@ -14,7 +14,17 @@ export interface Project {
   createdAt: number;
   /** Builds may use the network (copr create --enable-net on); absent on older records: off. */
   enableNet?: boolean;
+  /** Number in creation order (Copr's project id); absent on records older than it. */
+  id?: number;
+  /** Free text shown on the project page (Copr's description, instructions, homepage, contact); absent: none. */
+  description?: string;
+  instructions?: string;
+  homepage?: string;
+  contact?: string;
 }
+
+/** What a new project may say besides its name and chroots. */
+export type ProjectOptions = Partial<Pick<Project, "enableNet" | "description" | "instructions" | "homepage" | "contact">>;
 
 export interface SrpmInfo {
   name: string;

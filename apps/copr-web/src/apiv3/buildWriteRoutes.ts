@@ -1,0 +1,60 @@
+import type { FastifyPluginCallback } from "fastify";
+import { isFinal } from "@copr/domain";
+import type { WebDeps } from "../api/context.ts";
+import { buildView, type BuildView } from "../builds/buildView.ts";
+import { fetchSrpm } from "../builds/fetchSrpm.ts";
+import { acceptSrpm, planSubmit } from "../builds/submitBuild.ts";
+import { waitForBuildEnd } from "../builds/waitForBuildEnd.ts";
+import { HttpError } from "../http/httpError.ts";
+import { coprUser } from "./coprAuth.ts";
+import { coprBuild } from "./coprObjects.ts";
+import { buildRequest, packageUrls } from "./coprOptions.ts";
+import { buildIdParam } from "./query.ts";
+
+/** How long a cancel waits for the build to end before answering with its state then. */
+const CANCEL_WAIT_MS = 10_000;
+
+type Body = Record<string, unknown>;
+
+/** Writes on builds: check-before-build, create/url, cancel. The upload is in buildUploadRoute. */
+export function buildWriteRoutes(deps: WebDeps): FastifyPluginCallback {
+  const chrootsOf = async (owner: string, project: string): Promise<string[] | null> => (await deps.store.projects.getProject(owner, project))?.chroots ?? null;
+  return (app, _options, done) => {
+    // copr-cli asks this before uploading, so a build that would be refused costs no upload.
+    app.post<{ Body: Body }>("/build/check-before-build", async (req) => {
+      const user = await coprUser(deps, req.headers);
+      await planSubmit(deps, user, await buildRequest(req.body, chrootsOf));
+      return { message: "It should be safe to submit a build like this" };
+    });
+
+    // One build per URL; Copr answers with a list even for one.
+    app.post<{ Body: Body }>("/build/create/url", async (req) => {
+      const user = await coprUser(deps, req.headers);
+      const { pkgs: _pkgs, ...options } = req.body;
+      const urls = packageUrls(req.body);
+      const plan = await planSubmit(deps, user, await buildRequest(options, chrootsOf));
+      const views: BuildView[] = [];
+      for (const url of urls) views.push(await acceptSrpm(deps, plan, await fetchSrpm(deps, url)));
+      return { items: views.map((v) => coprBuild(v, deps.publicUrl)), meta: {} };
+    });
+
+    // copr-cli sends PUT; upstream takes POST too.
+    app.route<{ Params: { id: string } }>({
+      method: ["PUT", "POST"],
+      url: "/build/cancel/:id",
+      handler: async (req) => {
+        const user = await coprUser(deps, req.headers);
+        const id = buildIdParam(req.params.id);
+        const v = await buildView(deps.store, id);
+        if (v === null) throw new HttpError(404, "NOT_FOUND", `Build ${id} does not exist.`);
+        if (v.build.owner !== user.name && !user.admin) throw new HttpError(403, "FORBIDDEN", `build ${id} belongs to ${v.build.owner}; only the owner or an admin may cancel it`);
+        if (v.tasks.every((t) => isFinal(t.state))) throw new HttpError(409, "ALREADY_ENDED", `Cannot cancel build ${id}: it has already ended (${v.state}).`);
+        await deps.queues.control({ kind: "cancel-build", buildId: id, by: user.name });
+        // Headhunter cancels pending tasks at once and running ones as their workers stop them.
+        const after = (await waitForBuildEnd(deps.store, id, CANCEL_WAIT_MS)) ?? v;
+        return coprBuild(after, deps.publicUrl);
+      },
+    });
+    done();
+  };
+}
