@@ -126,16 +126,17 @@ async function main(): Promise<void> {
   say(`web UI: ${webUrl}/  (builds appear there live)`);
 
   // Accounts: an admin and a packager, with the admin command on the server host.
-  const token = async (user: string, admin: boolean): Promise<string> => {
+  // The admin command prints the client config (for copr and for Copr's copr-cli alike).
+  const clientConfig = async (user: string, admin: boolean): Promise<string> => {
     const r = await command(["apps/copr-web/src/admin/adminMain.ts", "create-user", user, ...(admin ? ["--admin"] : [])], webEnv, false);
-    const t = /token: (\S+)/.exec(r.out)?.[1];
-    if (r.code !== 0 || t === undefined) throw new Error(`creating user ${user} failed: ${r.out}`);
-    return t;
+    const config = r.out.slice(r.out.indexOf("[copr-cli]"));
+    if (r.code !== 0 || !config.startsWith("[copr-cli]")) throw new Error(`creating user ${user} failed: ${r.out}`);
+    return config;
   };
   const adminConfig = join(dir, "copr-admin.conf");
   const userConfig = join(dir, "copr.conf");
-  await writeFile(adminConfig, `[copr-cli]\ncopr_url = ${webUrl}\ntoken = ${await token("admin", true)}\n`);
-  await writeFile(userConfig, `[copr-cli]\ncopr_url = ${webUrl}\ntoken = ${await token("demo", false)}\n`);
+  await writeFile(adminConfig, await clientConfig("admin", true));
+  await writeFile(userConfig, await clientConfig("demo", false));
   const copr = (args: string[], config: string, show = true) => command(["apps/copr-web/src/cli/main.ts", ...args, "--config", config], {}, show);
 
   // The worker: registered by an admin, builds on builders it allocates, also runs createrepo_c.

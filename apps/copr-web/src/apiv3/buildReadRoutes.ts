@@ -64,6 +64,6 @@ async function builtPackages(deps: WebDeps, build: Build, chroot: string): Promi
   const dir = resultDir(deps.resultsDir, { owner: build.owner, project: build.project, chroot, buildId: build.id, packageName: build.srpm.name });
   const names = await readdir(dir).catch(() => [] as string[]);
   const rpms = names.filter((n) => n.endsWith(".rpm") && !n.startsWith(".")).sort();
-  const infos = await Promise.all(rpms.map((n) => readRpmInfo(join(dir, n)).catch(() => null)));
+  const infos = await Promise.all(rpms.map((n) => readRpmInfo(join(dir, n), { requireSource: false }).catch(() => null)));
   return infos.filter((i) => i !== null).map((i) => ({ name: i.name, epoch: i.epoch ?? 0, version: i.version, release: i.release, arch: i.isSource ? "src" : i.arch }));
 }
