@@ -60,8 +60,8 @@ function startApp(name: string, entry: string, env: Record<string, string>, onLi
 }
 
 /** A command that runs to its end (the CLI, the admin command); output shown as it comes. */
-async function command(args: string[], env: Record<string, string>, show = true): Promise<{ code: number; out: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: repoRoot, env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+async function command(args: string[], env: Record<string, string>, show = true, typescript = true): Promise<{ code: number; out: string }> {
+  const child = spawn(process.execPath, [...(typescript ? ["--import", "tsx"] : []), ...args], { cwd: repoRoot, env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   for (const stream of [child.stdout, child.stderr]) {
     stream.on("data", (d: Buffer) => {
@@ -137,7 +137,8 @@ async function main(): Promise<void> {
   const userConfig = join(dir, "copr.conf");
   await writeFile(adminConfig, await clientConfig("admin", true));
   await writeFile(userConfig, await clientConfig("demo", false));
-  const copr = (args: string[], config: string, show = true) => command(["apps/copr-web/src/cli/main.ts", ...args, "--config", config], {}, show);
+  // The built `copr` command (package.json's bin; the setup step built it), as a user runs it.
+  const copr = (args: string[], config: string, show = true) => command(["apps/copr-web/dist/cli/copr.mjs", ...args, "--config", config], {}, show, false);
 
   // The worker: registered by an admin, builds on builders it allocates, also runs createrepo_c.
   const workerName = "fedoraproject:copr-worker:demo1";
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
     `demo: results: ${webUrl}/results/demo/hello/fedora-40-x86_64/  (results and repodata)`,
     `demo: .repo:   ${repoUrl}`,
     `demo:          dnf config-manager --add-repo ${repoUrl} && dnf install hello`,
-    `demo: CLI:     npm run copr -- list-builds demo/hello --config ${userConfig}`,
+    `demo: CLI:     copr list-builds demo/hello --config ${userConfig}   (npm link puts copr on PATH; or: npm run copr -- …)`,
     `demo: bus UI:  http://127.0.0.1:${broker.managementPort}/  (copr-admin / ${broker.passwords["copr-admin"]})`,
     once ? "demo: --once given, stopping." : "demo: running; press Ctrl-C to stop everything.",
     "",

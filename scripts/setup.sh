@@ -52,3 +52,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   npm ci --no-audit --no-fund
   echo "$want" > "$stamp"
 fi
+
+# The `copr` command (apps/copr-web/dist/cli/copr.mjs): rebuilt every time, it takes well under a second.
+npx --no-install tsx scripts/buildCli.ts >/dev/null

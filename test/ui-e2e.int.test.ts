@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
+import { buildCli } from "../scripts/buildCli.ts";
 import { helloSpec, startStack, waitForRelease } from "./stack.ts";
 import { ARTIFACTS, browserFixture } from "../apps/copr-web/test/browser.ts";
 
@@ -51,7 +52,7 @@ describe("web UI on the whole stack", () => {
     const srpm = await rpmbuild(helloSpec(`echo compiling; ${waitForRelease}; echo compiled`));
     const home = await openPage(`${s.web.url}/`);
     await home.page.getByRole("heading", { name: "Recent builds" }).waitFor({ timeout: SHOWN });
-    const submitted = await run(process.execPath, ["--import", "tsx", "apps/copr-web/src/cli/main.ts", "build", "hello", srpm, "--nowait", "--config", config]);
+    const submitted = await run(process.execPath, [await buildCli(), "build", "hello", srpm, "--nowait", "--config", config]);
     const id = Number(/Created builds: (\d+)/.exec(submitted.stdout)?.[1]);
     expect(id).toBeGreaterThan(0);
     // The home page learns of the new build by itself.

@@ -2,17 +2,22 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { BusConnection, parseBusConfig, silentLogger } from "@copr/bus";
 import { ManagementClient, busNamespace, freePort, rpmbuild } from "@copr/testkit";
+import { buildCli } from "../../../scripts/buildCli.ts";
 import { helloSpec, webFixture } from "./fixtures.ts";
 
 type Fixture = Awaited<ReturnType<typeof webFixture>>;
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const MAIN = "apps/copr-web/src/cli/main.ts";
+/** The built `copr` command (package.json's bin), rebuilt once for this file so it matches the sources. */
+let bin = "";
+beforeAll(async () => {
+  bin = await buildCli();
+});
 
 const spec = helloSpec();
 
@@ -24,7 +29,9 @@ interface Finished {
 
 /** `copr ARGS…` as a child process, the way a user runs it. */
 function copr(args: readonly string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // Run as a user runs it: the file itself (its #! line finds node on PATH).
+  const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? "/usr/bin:/bin"}` };
+  const child = spawn(bin, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   const waiters: { re: RegExp; resolve: () => void }[] = [];
