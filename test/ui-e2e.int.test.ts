@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
 import { buildCli } from "../scripts/buildCli.ts";
 import { helloSpec, startStack, waitForRelease } from "./stack.ts";
-import { ARTIFACTS, browserFixture } from "../apps/copr-web/test/browser.ts";
+import { ARTIFACTS, browserFixture, newPage } from "../apps/copr-web/test/browser.ts";
 
 // The web UI against the whole pipeline: a build submitted with the CLI and
 // run by a real worker over SSH; a worker process killed with SIGKILL.
@@ -29,10 +29,7 @@ afterAll(async () => {
 });
 
 async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
-  if (browser === undefined) throw new Error("no browser");
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
+  const { page, errors } = await newPage(browser);
   await page.goto(url);
   // Survives only if the page is never reloaded.
   await page.evaluate(() => {

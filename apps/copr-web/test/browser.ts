@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build } from "vite";
 
 const UI_CONFIG = fileURLToPath(new URL("../ui/vite.config.ts", import.meta.url));
@@ -42,4 +42,30 @@ export async function browserFixture(): Promise<{ uiDir: string; browser: Browse
       await rm(profileDir, { recursive: true, force: true });
     },
   };
+}
+
+/** How long a page may take to show a change, ms. */
+export const SHOWN = 30_000;
+
+/** A fresh tab that records page errors (a test fails on any). */
+export async function newPage(browser: BrowserContext | undefined): Promise<{ page: Page; errors: string[] }> {
+  if (browser === undefined) throw new Error("no browser");
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return { page, errors };
+}
+
+/** Saves a full-page screenshot under ARTIFACTS as NAME.png and says where. */
+export async function shot(page: Page, name: string): Promise<void> {
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  process.stdout.write(`screenshot: ${path}\n`);
+}
+
+/** Signs in with an API token in the header's form and waits until the page says so. */
+export async function signIn(page: Page, token: string, name: string): Promise<void> {
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText(`signed in as ${name}`).waitFor({ timeout: SHOWN });
 }

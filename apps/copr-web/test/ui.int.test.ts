@@ -4,13 +4,11 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
 import { helloSpec, scanKeys, webFixture } from "./fixtures.ts";
-import { ARTIFACTS, browserFixture } from "./browser.ts";
+import { SHOWN, browserFixture, newPage, shot, signIn } from "./browser.ts";
 
 type Fixture = Awaited<ReturnType<typeof webFixture>>;
 
 const WORKER = "fedoraproject:copr-worker:w1";
-/** How long the page may take to show a change, ms. */
-const SHOWN = 30_000;
 
 const spec = helloSpec();
 
@@ -29,25 +27,8 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-/** A fresh tab that fails the test on any page error. */
-async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  if (browser === undefined) throw new Error("no browser");
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  return { page, errors };
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  process.stdout.write(`screenshot: ${path}\n`);
-}
-
-async function signIn(page: Page, token: string, name: string): Promise<void> {
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByText(`signed in as ${name}`).waitFor({ timeout: SHOWN });
+function openPage(): Promise<{ page: Page; errors: string[] }> {
+  return newPage(browser);
 }
 
 /** Uploads the test SRPM as `owner` into owner/project; returns the build id and its task ids. */

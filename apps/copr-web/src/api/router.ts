@@ -12,19 +12,28 @@ const projectName = z.string().regex(PROJECT_RE, "project: letters, digits, ., _
 const agentName = z.string().regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/, "worker name: vendor:product:instance");
 
 export const appRouter = router({
-  whoami: authedProcedure.query(({ ctx }) => ({ name: ctx.user.name, admin: ctx.user.admin })),
+  /** Who the token belongs to, with the API login Copr's clients send with it (Basic login:token). */
+  whoami: authedProcedure.query(async ({ ctx }) => ({ name: ctx.user.name, admin: ctx.user.admin, login: await ctx.store.accounts.apiLogin(ctx.user.name) })),
 
   chroots: publicProcedure.query(({ ctx }) => ctx.config.chroots),
 
   projects: router({
     create: authedProcedure
-      .input(z.object({ name: projectName, chroots: z.array(z.string()).min(1, "give at least one chroot"), enableNet: z.boolean().optional() }))
+      .input(z.object({
+        name: projectName,
+        chroots: z.array(z.string()).min(1, "give at least one chroot"),
+        enableNet: z.boolean().optional(),
+        description: z.string().max(10_000, "description: at most 10,000 characters").optional(),
+      }))
       .mutation(async ({ ctx, input }) => {
         const unknown = input.chroots.filter((c) => !ctx.config.chroots.includes(c));
         if (unknown.length > 0) {
           throw new TRPCError({ code: "BAD_REQUEST", message: `unknown chroot ${unknown.join(", ")}; this server offers: ${ctx.config.chroots.join(", ")}` });
         }
-        return await ctx.store.projects.createProject(ctx.user.name, input.name, input.chroots, { enableNet: input.enableNet ?? false });
+        return await ctx.store.projects.createProject(ctx.user.name, input.name, input.chroots, {
+          enableNet: input.enableNet ?? false,
+          ...(input.description === undefined ? {} : { description: input.description.trim() }),
+        });
       }),
     get: publicProcedure.input(z.object({ owner, name: projectName })).query(async ({ ctx, input }) => {
       const p = await ctx.store.projects.getProject(input.owner, input.name);
@@ -174,7 +183,9 @@ export const appRouter = router({
       const { worker, token } = await ctx.store.workers.addWorker(input.name);
       try {
         const broker = await admin.addAgent(worker.name);
-        return { name: worker.name, token, brokerUser: broker.username, brokerPassword: broker.password };
+        // The broker as copr-web reaches it: the worker's settings start from these.
+        const bus = { host: ctx.config.busHost, port: ctx.config.busPort, vhost: ctx.config.busVhost };
+        return { name: worker.name, token, brokerUser: broker.username, brokerPassword: broker.password, bus };
       } catch (error) {
         await ctx.store.workers.removeWorker(worker.name).catch(() => undefined);
         throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `the broker refused to create the worker's user: ${error instanceof Error ? error.message : String(error)}` });

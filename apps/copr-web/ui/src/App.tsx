@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { createApi, type Whoami } from "./api.ts";
+import { ApiPage } from "./ApiPage.tsx";
 import { SessionContext, type Session } from "./ApiContext.ts";
 import { BuildPage } from "./BuildPage.tsx";
 import { BuildersPage } from "./BuildersPage.tsx";
@@ -65,6 +66,8 @@ function Page({ route }: { route: Route }) {
       return <BuildersPage />;
     case "status":
       return <StatusPage />;
+    case "api":
+      return <ApiPage />;
     case "not-found":
       return <NotFoundPage path={route.path} />;
   }
@@ -84,6 +87,8 @@ function title(route: Route): string {
       return "Builders";
     case "status":
       return "Status";
+    case "api":
+      return "API";
     case "not-found":
       return "Not found";
   }

@@ -1,6 +1,7 @@
 import { useSession } from "./ApiContext.ts";
 import { BuilderRow } from "./BuilderRow.tsx";
 import { ErrorMessage } from "./ErrorMessage.tsx";
+import { RegisterWorkerForm } from "./RegisterWorkerForm.tsx";
 import { useBuilders } from "./useBuilders.ts";
 import { useQuery } from "./useQuery.ts";
 
@@ -22,6 +23,7 @@ export function BuildersPage() {
         {live ? "Updated live from the workers' heartbeats." : "Not live; reload the page to see changes."}
       </p>
       <ErrorMessage error={error} />
+      <RegisterWorkerForm onRegistered={changed} />
       {builders === undefined ? (
         <p>Loading…</p>
       ) : builders.length === 0 ? (

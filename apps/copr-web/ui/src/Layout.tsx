@@ -7,6 +7,7 @@ const NAV: [string, string][] = [
   ["/projects", "Projects"],
   ["/builders", "Builders"],
   ["/status", "Status"],
+  ["/api", "API"],
 ];
 
 /** Header with navigation and sign-in, then the page. */

@@ -3,6 +3,7 @@ import { BuildTable, Pager } from "./BuildTable.tsx";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 import { InstallInstructions } from "./InstallInstructions.tsx";
 import { Link } from "./Link.tsx";
+import { NewBuildForm } from "./NewBuildForm.tsx";
 import { paths } from "./route.ts";
 import { StateBadge } from "./StateBadge.tsx";
 import { useBuildsWatch } from "./useBuildsWatch.ts";
@@ -32,6 +33,8 @@ export function ProjectPage({ owner, name }: { owner: string; name: string }) {
       <ErrorMessage error={project.error} />
       {project.data !== undefined && (
         <>
+          {project.data.description !== undefined && <p data-testid="project-description">{project.data.description}</p>}
+          <NewBuildForm project={project.data} />
           <section aria-labelledby="chroots-heading">
             <h2 id="chroots-heading">Chroots</h2>
             <ul>

@@ -2,6 +2,7 @@ import { useDeferredValue, useState } from "react";
 import { useSession } from "./ApiContext.ts";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 import { Link } from "./Link.tsx";
+import { NewProjectForm } from "./NewProjectForm.tsx";
 import { paths } from "./route.ts";
 import { useQuery } from "./useQuery.ts";
 
@@ -14,6 +15,7 @@ export function ProjectsPage() {
   return (
     <>
       <h1>Projects</h1>
+      <NewProjectForm />
       <search>
         <label htmlFor="project-search">Search by owner, project or package</label>{" "}
         <input id="project-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />

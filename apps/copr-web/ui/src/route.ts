@@ -8,6 +8,7 @@ export type Route =
   | { page: "build"; id: number }
   | { page: "builders" }
   | { page: "status" }
+  | { page: "api" }
   | { page: "not-found"; path: string };
 
 export function parseRoute(path: string): Route {
@@ -19,6 +20,10 @@ export function parseRoute(path: string): Route {
   if (a === "builds" && parts.length === 2 && b !== undefined && /^[1-9]\d*$/.test(b)) return { page: "build", id: Number(b) };
   if (a === "builders" && parts.length === 1) return { page: "builders" };
   if (a === "status" && parts.length === 1) return { page: "status" };
+  if (a === "api" && parts.length === 1) return { page: "api" };
+  // The links Copr's clients print: <copr_url>/coprs/build/N and <copr_url>/coprs/OWNER/PROJECT/.
+  if (a === "coprs" && b === "build" && parts.length === 3 && c !== undefined && /^[1-9]\d*$/.test(c)) return { page: "build", id: Number(c) };
+  if (a === "coprs" && parts.length === 3 && b !== undefined && c !== undefined) return { page: "project", owner: b, name: c };
   return { page: "not-found", path };
 }
 
