@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { chrootDir, readPrimary } from "@copr/repo";
 import { rpmbuild, until } from "@copr/testkit";
 import { buildOptions, coprWire, type CoprAuth } from "../apps/copr-web/test/coprWire.ts";
 import { helloSpec, startStack } from "./stack.ts";
@@ -72,6 +73,19 @@ describe("Copr API v3 against the whole stack, as copr-cli uses it", () => {
 
     const listed = (await api.get("/build/list", { ownername: "alice", projectname: "hello", limit: 1000 })).json.items as { id: number; state: string }[];
     expect(listed.map((b) => [b.id, b.state])).toEqual([[bad, "failed"], [ok, "succeeded"]]);
+
+    // delete-build: the build, its results and its packages in the repository go; a tombstone answers.
+    const repo = chrootDir(s.resultsDir, { owner: "alice", project: "hello", chroot: "fedora-40-x86_64" });
+    await until(async () => (await readPrimary(repo).catch(() => [])).length === 2, 30_000, "the repository with hello");
+    const bob = await s.web.store.accounts.createUser("bob");
+    const foreign = await api.send("DELETE", "/build/delete/list", { login: bob.login, token: bob.token }, {}, { builds: [ok] });
+    expect([foreign.status, foreign.json.code]).toEqual([403, "FORBIDDEN"]);
+    expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [ok] })).json).toEqual({ builds: [ok] });
+    const gone = await api.get(`/build/${ok}`);
+    expect([gone.status, gone.json.error]).toEqual([404, "Build " + String(ok) + " was deleted by alice."]);
+    expect(((await api.get("/build/list", { ownername: "alice", projectname: "hello", limit: 1000 })).json.items as { id: number }[]).map((b) => b.id)).toEqual([bad]);
+    await expect(readdir(join(repo, `${String(ok).padStart(8, "0")}-hello`))).rejects.toThrow(/ENOENT/);
+    await until(async () => (await readPrimary(repo).catch(() => [{}])).length === 0, 30_000, "the repository without hello");
   });
 
   it("cancels a running build and answers with its canceled state, then refuses a second cancel", async () => {
@@ -84,6 +98,8 @@ describe("Copr API v3 against the whole stack, as copr-cli uses it", () => {
     const bob = await s.web.store.accounts.createUser("bob");
     const foreign = await api.send("PUT", `/build/cancel/${id}`, { login: bob.login, token: bob.token });
     expect([foreign.status, foreign.json.code]).toEqual([403, "FORBIDDEN"]);
+    const early = await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [id] });
+    expect([early.status, early.json.code]).toEqual([409, "IN_PROGRESS"]);
     const canceled = await api.send("PUT", `/build/cancel/${id}`, auth);
     expect(canceled.json).toMatchObject({ id, state: "canceled" });
     const again = await api.send("PUT", `/build/cancel/${id}`, auth);

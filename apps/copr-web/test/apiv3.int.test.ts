@@ -251,4 +251,33 @@ describe("Copr API v3: builds", () => {
     const bad = await api.get("/build/list", { ownername: "alice", projectname: "hello", packagename: "hello" });
     expect([bad.status, bad.json.code]).toEqual([400, "UNSUPPORTED"]);
   });
+
+  it("deletes only finished builds, all or none, and the package's newest build falls back to the one before", async () => {
+    await using f = await webFixture();
+    const api = coprWire(f.web.url);
+    const auth = await aliceAuth(f);
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const srpm = await readFile(await rpmbuild(helloSpec()));
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await api.upload(auth, srpm, "hello-1.0-1.src.rpm", buildOptions("alice", "hello"))).json.id as number);
+    const [first = 0, second = 0, third = 0] = ids;
+    for (const id of [first, second]) {
+      for (const t of (await f.web.store.builds.getBuild(id))?.taskIds ?? []) await f.web.store.builds.transitionTask(t, "canceled", { reason: "test" });
+    }
+    // The third is still pending: the whole request is refused.
+    const refused = await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [second, third] });
+    expect([refused.status, refused.json.code]).toEqual([409, "IN_PROGRESS"]);
+    expect((await api.get(`/build/${second}`)).status).toBe(200);
+    expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [] })).status).toBe(400);
+    expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [999] })).status).toBe(404);
+    expect((await api.send("DELETE", "/build/delete/list", undefined, {}, { builds: [first] })).status).toBe(401);
+
+    for (const t of (await f.web.store.builds.getBuild(third))?.taskIds ?? []) await f.web.store.builds.transitionTask(t, "canceled", { reason: "test" });
+    expect((await api.send("DELETE", `/build/delete/${third}`, auth)).json).toMatchObject({ id: third, state: "canceled" });
+    expect(await f.alice.projects.packages.query({ owner: "alice", name: "hello" })).toEqual([expect.objectContaining({ name: "hello", newest: expect.objectContaining({ build: expect.objectContaining({ id: second }) as unknown }) as unknown })]);
+    expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [first, second] })).json).toEqual({ builds: [first, second] });
+    expect(await f.alice.projects.packages.query({ owner: "alice", name: "hello" })).toEqual([]);
+    expect(await f.web.store.deletions.tombstone(first)).toMatchObject({ id: first, state: "canceled", deletedBy: "alice", package: "hello" });
+    expect((await api.get("/build/list", { ownername: "alice", projectname: "hello" })).json.items).toEqual([]);
+  });
 });

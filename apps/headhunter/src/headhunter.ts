@@ -86,7 +86,9 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 
   const status: Subscription = consumeStatus({ signals, store, lifecycle, log });
   await status.ready;
-  const control: Worker = consumeControl({ store, console, lifecycle, log, connection, bullPrefix, callTimeoutMs: o.callTimeoutMs });
+  const control: Worker = consumeControl({
+    store, console, lifecycle, log, connection, bullPrefix, callTimeoutMs: o.callTimeoutMs, regenerateRepo: (ref) => repoJobs.enqueue(ref),
+  });
 
   const watch = new AgentWatch({ console, store, pool, log, timeoutMs: o.callTimeoutMs });
   watch.on("gone", (agent, taskIds, reason) => {

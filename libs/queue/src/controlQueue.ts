@@ -5,6 +5,8 @@ import { z } from "zod";
 /** Control requests from copr-web to Headhunter (the only writer of task state). */
 export const controlJobSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("cancel-build"), buildId: z.number().int().positive(), by: z.string() }),
+  // Results were removed (a deleted build): regenerate the chroot's repository.
+  z.object({ kind: z.literal("regenerate-repo"), owner: z.string(), project: z.string(), chroot: z.string() }),
 ]);
 export type ControlJob = z.output<typeof controlJobSchema>;
 

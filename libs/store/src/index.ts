@@ -1,6 +1,7 @@
 export { Store, type StoreOptions } from "./store.ts";
 export type { Accounts } from "./accounts.ts";
 export type { Builds, NewBuild } from "./builds.ts";
+export type { BuildTombstone, Deletions } from "./deletions.ts";
 export { batchVerdict, type Batches, type BatchPlan, type BatchVerdict } from "./batches.ts";
 export type { Logs } from "./logs.ts";
 export type { Projects } from "./projects.ts";

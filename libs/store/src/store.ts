@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import { Accounts } from "./accounts.ts";
 import { Batches } from "./batches.ts";
 import { Builds } from "./builds.ts";
+import { Deletions } from "./deletions.ts";
 import { storeKeys, type StoreKeys } from "./keys.ts";
 import { Logs } from "./logs.ts";
 import { Projects } from "./projects.ts";
@@ -30,6 +31,7 @@ export class Store {
   readonly projects: Projects;
   readonly builds: Builds;
   readonly batches: Batches;
+  readonly deletions: Deletions;
   readonly status: StatusIndex;
   readonly logs: Logs;
   readonly workers: Workers;
@@ -44,6 +46,7 @@ export class Store {
     this.projects = new Projects(this.redis, this.keys);
     this.builds = new Builds(this.redis, this.keys);
     this.batches = new Batches(this.redis, this.keys);
+    this.deletions = new Deletions(this.redis, this.keys, this.builds);
     this.scheduling = new Scheduling(this.redis, this.keys);
     this.status = new StatusIndex(this.redis, this.keys, this.builds, this.scheduling);
     this.logs = new Logs(this.redis, this.keys);

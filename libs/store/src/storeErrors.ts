@@ -8,6 +8,8 @@ export const STORE_ERROR_CODES = {
   LOG_GAP: "LOG_GAP",
   /** A batch option cannot be honoured: both given, another owner's build, a finished or failed batch, a cycle. */
   BATCH_REFUSED: "BATCH_REFUSED",
+  /** The build has not ended: it cannot be deleted yet. */
+  IN_PROGRESS: "IN_PROGRESS",
 } as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];
 

@@ -16,8 +16,9 @@ export function buildReadRoutes(deps: WebDeps): FastifyPluginCallback {
   async function view(idText: string | undefined): Promise<BuildView> {
     const id = buildIdParam(idText);
     const v = await buildView(deps.store, id);
-    if (v === null) throw new HttpError(404, "NOT_FOUND", `Build ${id} does not exist.`);
-    return v;
+    if (v !== null) return v;
+    const gone = await deps.store.deletions.tombstone(id);
+    throw new HttpError(404, "NOT_FOUND", gone === null ? `Build ${id} does not exist.` : `Build ${id} was deleted by ${gone.deletedBy}.`);
   }
   return (app, _options, done) => {
     app.get<{ Params: { id: string } }>("/build/:id", async (req) => coprBuild(await view(req.params.id), deps.publicUrl));

@@ -3,6 +3,7 @@ import { isFinal } from "@copr/domain";
 import type { WebDeps } from "../api/context.ts";
 import { buildView, type BuildView } from "../builds/buildView.ts";
 import { fetchSrpm } from "../builds/fetchSrpm.ts";
+import { deleteBuilds } from "../builds/deleteBuilds.ts";
 import { acceptSrpm, planSubmit } from "../builds/submitBuild.ts";
 import { waitForBuildEnd } from "../builds/waitForBuildEnd.ts";
 import { HttpError } from "../http/httpError.ts";
@@ -16,7 +17,7 @@ const CANCEL_WAIT_MS = 10_000;
 
 type Body = Record<string, unknown>;
 
-/** Writes on builds: check-before-build, create/url, cancel. The upload is in buildUploadRoute. */
+/** Writes on builds: check-before-build, create/url, cancel, delete. The upload is in buildUploadRoute. */
 export function buildWriteRoutes(deps: WebDeps): FastifyPluginCallback {
   const chrootsOf = async (owner: string, project: string): Promise<string[] | null> => (await deps.store.projects.getProject(owner, project))?.chroots ?? null;
   return (app, _options, done) => {
@@ -54,6 +55,27 @@ export function buildWriteRoutes(deps: WebDeps): FastifyPluginCallback {
         const after = (await waitForBuildEnd(deps.store, id, CANCEL_WAIT_MS)) ?? v;
         return coprBuild(after, deps.publicUrl);
       },
+    });
+
+    // copr-cli delete-build: {"builds": [ids]} → the same list once they are gone.
+    app.delete<{ Body: Body }>("/build/delete/list", async (req) => {
+      const user = await coprUser(deps, req.headers);
+      const list = req.body.builds;
+      if (!Array.isArray(list) || list.some((x) => typeof x !== "number" && typeof x !== "string")) {
+        throw new HttpError(400, "INVALID_ARGUMENT", "builds must be a list of build ids");
+      }
+      const ids = list.map((x) => buildIdParam(String(x as number | string)));
+      return { builds: await deleteBuilds(deps, user, ids) };
+    });
+
+    // python-copr's build_proxy.delete(id): the build as it was.
+    app.delete<{ Params: { id: string } }>("/build/delete/:id", async (req) => {
+      const user = await coprUser(deps, req.headers);
+      const id = buildIdParam(req.params.id);
+      const v = await buildView(deps.store, id);
+      if (v === null) throw new HttpError(404, "NOT_FOUND", `Build ${id} does not exist.`);
+      await deleteBuilds(deps, user, [id]);
+      return coprBuild(v, deps.publicUrl);
     });
     done();
   };

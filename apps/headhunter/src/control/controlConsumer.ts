@@ -7,13 +7,15 @@ import type { Store, Task } from "@copr/store";
 import type { TaskLifecycle } from "../tasks/taskLifecycle.ts";
 
 /**
- * Requests from copr-web (cancel a build) — copr-web never writes task
- * state itself. Pending tasks end `canceled` at once; running ones are
+ * Requests from copr-web — copr-web never writes task state itself, nor
+ * runs createrepo_c. A deleted build's chroots get their repository
+ * regenerated. Cancels: Pending tasks end `canceled` at once; running ones are
  * stopped on their agent, which then reports `canceled`; a task being
  * handed over is canceled as soon as its agent has it.
  */
 export function consumeControl(deps: {
   store: Store; console: Console; lifecycle: TaskLifecycle; log: BusLogger; connection: Redis; bullPrefix: string; callTimeoutMs: number;
+  regenerateRepo: (ref: { owner: string; project: string; chroot: string }) => Promise<void>;
 }): Worker {
   const { store, console, lifecycle, log } = deps;
   const cancelTask = async (first: Task, by: string): Promise<void> => {
@@ -38,6 +40,10 @@ export function consumeControl(deps: {
     CONTROL_QUEUE,
     async (job: Job) => {
       const request = controlJobSchema.parse(job.data);
+      if (request.kind === "regenerate-repo") {
+        await deps.regenerateRepo({ owner: request.owner, project: request.project, chroot: request.chroot });
+        return;
+      }
       const build = await store.builds.getBuild(request.buildId);
       if (build === null) return;
       await Promise.all((await store.builds.getTasks(build.taskIds)).map((t) => cancelTask(t, request.by)));
