@@ -67,6 +67,8 @@ describe("copr-web: published files", () => {
     const build = await (await fetch(`${base}/00000001-hello/`)).text();
     expect(build).toMatch(new RegExp(`hello-1\\.0-1\\.noarch\\.rpm</a></td><td>${rpm.length}</td><td>2026-11-01 12:34:56</td>`));
     expect((await fetch(`${f.web.url}/results/`)).status).toBe(200);
+    const root = await fetch(`${f.web.url}/results`, { redirect: "manual" });
+    expect([root.status, root.headers.get("location")]).toEqual([301, "/results/"]);
     for (const path of ["/results/alice/hello/fedora-40-x86_64/.repodata.tmp/secret", "/results/alice/..%2f..%2f..%2fetc%2fpasswd", "/results/alice/hello/fedora-40-x86_64/%2erepodata.tmp/secret", "/results/..%2f..%2fsrpms/", "/results/nobody/"]) {
       const res = await fetch(`${f.web.url}${path}`);
       expect([path, res.status]).toEqual([path, 404]);

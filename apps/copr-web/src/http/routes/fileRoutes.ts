@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fastifyStatic from "@fastify/static";
 import { repoFileContent, RepoError } from "@copr/repo";
 import type { WebDeps } from "../../api/context.ts";
@@ -26,10 +26,9 @@ export function fileRoutes(deps: WebDeps): FastifyPluginAsync {
       dotfiles: "ignore",
       cacheControl: false,
     });
-    app.get("/results", (_req, reply) => reply.redirect("/results/", 301));
-    app.get<ResultsRoute>("/results/*", async (req, reply) => {
+    const serve = async (req: FastifyRequest, reply: FastifyReply, wildcard: string): Promise<FastifyReply> => {
       const urlPath = req.url.split("?")[0] ?? "/results/";
-      const relative = safeRelativePath(req.params["*"]);
+      const relative = safeRelativePath(wildcard);
       if (relative === null) throw new HttpError(404, "NOT_FOUND", `nothing at ${urlPath}`);
       const path = join(deps.resultsDir, relative);
       const st = await stat(path).catch(() => null);
@@ -45,7 +44,10 @@ export function fileRoutes(deps: WebDeps): FastifyPluginAsync {
       const present = entries.filter((e) => e !== null);
       return reply.type("text/html; charset=utf-8").header("last-modified", st.mtime.toUTCString())
         .send(renderListing(urlPath, present.filter((e) => e.dir), present.filter((e) => !e.dir)));
-    });
+    };
+    app.get<ResultsRoute>("/results/*", (req, reply) => serve(req, reply, req.params["*"]));
+    // With the router ignoring trailing slashes, /results/ arrives here too.
+    app.get("/results", (req, reply) => serve(req, reply, ""));
     // A .repo file, for `dnf config-manager --add-repo URL`.
     app.get<RepoRoute>("/repos/:owner/:project/:chroot.repo", async (req, reply) => {
       const { owner, project, chroot } = req.params;
