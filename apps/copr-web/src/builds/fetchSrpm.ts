@@ -1,40 +1,19 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { get as httpGet, type IncomingMessage } from "node:http";
 import { get as httpsGet } from "node:https";
-import { BlockList, isIP, type LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/httpError.ts";
 import { checkDeclaredSize, receiveSrpm, type ReceivedSrpm } from "./submitBuild.ts";
+import { addressPolicy, type AddressPolicy } from "./addressPolicy.ts";
 
 /** Redirects followed before giving up. */
 const MAX_REDIRECTS = 5;
 
-/** Addresses that are not on the public internet: a URL build never reaches them unless configured. */
-const NOT_PUBLIC = (() => {
-  const list = new BlockList();
-  for (const [net, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-    ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4]] as const) list.addSubnet(net, bits, "ipv4");
-  for (const [net, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8], ["::ffff:0:0", 96], ["64:ff9b::", 96], ["2001:db8::", 32]] as const) {
-    list.addSubnet(net, bits, "ipv6");
-  }
-  return list;
-})();
-
-function allowList(nets: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const n of nets) {
-    const [address = "", bits = ""] = n.split("/");
-    list.addSubnet(address, Number(bits), isIP(address) === 6 ? "ipv6" : "ipv4");
-  }
-  return list;
-}
-
-/** Refuses (400 LOCAL_ADDRESS) an address that is not public and not in the allowed networks. */
-function checkAddress(address: string, allowed: BlockList, host: string): void {
-  const family = isIP(address) === 6 ? "ipv6" : "ipv4";
-  if (NOT_PUBLIC.check(address, family) && !allowed.check(address, family)) {
-    throw new HttpError(400, "LOCAL_ADDRESS", `${host} is ${address}, not a public address; this server fetches SRPMs only from the internet (an administrator may allow networks with COPR_WEB_URL_ALLOW_NETS)`);
-  }
+/** Refuses (400 LOCAL_ADDRESS) an address the policy does not allow. */
+function checkAddress(address: string, policy: AddressPolicy, host: string): void {
+  if (policy.allows(address)) return;
+  throw new HttpError(400, "LOCAL_ADDRESS", `${host === address ? address : `${host} is ${address}, which`} is not a public address; this server fetches SRPMs only from the internet (an administrator may allow networks with COPR_WEB_URL_ALLOW_NETS)`);
 }
 
 /**
@@ -44,7 +23,7 @@ function checkAddress(address: string, allowed: BlockList, host: string): void {
  * a name that resolves elsewhere later (DNS rebinding) is refused too.
  */
 export async function fetchSrpm(deps: WebDeps, url: string): Promise<ReceivedSrpm> {
-  const allowed = allowList(deps.config.urlAllowNets);
+  const policy = addressPolicy(deps.config.urlAllowNets);
   const signal = AbortSignal.timeout(deps.config.urlFetchTimeoutS * 1000);
   const lookup: LookupFunction = (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
@@ -53,7 +32,7 @@ export async function fetchSrpm(deps: WebDeps, url: string): Promise<ReceivedSrp
         return;
       }
       try {
-        for (const a of addresses) checkAddress(a.address, allowed, hostname);
+        for (const a of addresses) checkAddress(a.address, policy, hostname);
       } catch (refusal) {
         callback(refusal as NodeJS.ErrnoException, "", 0);
         return;
@@ -65,7 +44,7 @@ export async function fetchSrpm(deps: WebDeps, url: string): Promise<ReceivedSrp
   let current = parseUrl(url);
   for (let hop = 0; ; hop++) {
     const host = current.hostname.replace(/^\[|\]$/g, "");
-    if (isIP(host) !== 0) checkAddress(host, allowed, host);
+    if (isIP(host) !== 0) checkAddress(host, policy, host);
     const res = await request(current, lookup, signal);
     const location = res.headers.location;
     if (res.statusCode !== undefined && res.statusCode >= 300 && res.statusCode < 400 && location !== undefined) {
