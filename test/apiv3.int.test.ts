@@ -88,7 +88,7 @@ describe("Copr API v3 against the whole stack, as copr-cli uses it", () => {
     await until(async () => (await readPrimary(repo).catch(() => [{}])).length === 0, 30_000, "the repository without hello");
   });
 
-  it("cancels a running build and answers with its canceled state, then refuses a second cancel", async () => {
+  it("cancels a running build and answers with its canceled state, refuses a second cancel, and deletes a running build by canceling it first", async () => {
     await using s = await startStack();
     await s.worker("fedoraproject:copr-worker:w1");
     const auth = { login: await s.web.store.accounts.apiLogin("alice"), token: s.aliceToken };
@@ -98,12 +98,17 @@ describe("Copr API v3 against the whole stack, as copr-cli uses it", () => {
     const bob = await s.web.store.accounts.createUser("bob");
     const foreign = await api.send("PUT", `/build/cancel/${id}`, { login: bob.login, token: bob.token });
     expect([foreign.status, foreign.json.code]).toEqual([403, "FORBIDDEN"]);
-    const early = await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [id] });
-    expect([early.status, early.json.code]).toEqual([409, "IN_PROGRESS"]);
     const canceled = await api.send("PUT", `/build/cancel/${id}`, auth);
     expect(canceled.json).toMatchObject({ id, state: "canceled" });
     const again = await api.send("PUT", `/build/cancel/${id}`, auth);
     expect([again.status, again.json.code]).toEqual([409, "ALREADY_ENDED"]);
     expect((await api.get(`/build/${id}`)).json.state).toBe("canceled");
+
+    // Deleting a running build cancels it first.
+    const second = await coprBuild(s, auth, helloSpec("echo started; sleep 337 & wait"));
+    await until(async () => (await api.get(`/build/${second}`)).json.state === "running", 30_000, "running");
+    expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [second] })).json).toEqual({ builds: [second] });
+    expect(await s.web.store.deletions.tombstone(second)).toMatchObject({ state: "canceled", deletedBy: "alice" });
+    expect((await api.get(`/build/${second}`)).status).toBe(404);
   });
 });

@@ -252,7 +252,7 @@ describe("Copr API v3: builds", () => {
     expect([bad.status, bad.json.code]).toEqual([400, "UNSUPPORTED"]);
   });
 
-  it("deletes only finished builds, all or none, and the package's newest build falls back to the one before", async () => {
+  it("deletes builds all or none, and the package's newest build falls back to the one before", async () => {
     await using f = await webFixture();
     const api = coprWire(f.web.url);
     const auth = await aliceAuth(f);
@@ -261,15 +261,15 @@ describe("Copr API v3: builds", () => {
     const ids: number[] = [];
     for (let i = 0; i < 3; i++) ids.push((await api.upload(auth, srpm, "hello-1.0-1.src.rpm", buildOptions("alice", "hello"))).json.id as number);
     const [first = 0, second = 0, third = 0] = ids;
+    // (Without Headhunter here, the builds are ended by hand; the whole-stack test deletes a running one.)
     for (const id of [first, second]) {
       for (const t of (await f.web.store.builds.getBuild(id))?.taskIds ?? []) await f.web.store.builds.transitionTask(t, "canceled", { reason: "test" });
     }
-    // The third is still pending: the whole request is refused.
-    const refused = await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [second, third] });
-    expect([refused.status, refused.json.code]).toEqual([409, "IN_PROGRESS"]);
+    // One missing build refuses the whole request.
+    const refused = await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [second, 999] });
+    expect([refused.status, refused.json.code]).toEqual([404, "NOT_FOUND"]);
     expect((await api.get(`/build/${second}`)).status).toBe(200);
     expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [] })).status).toBe(400);
-    expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [999] })).status).toBe(404);
     expect((await api.send("DELETE", "/build/delete/list", undefined, {}, { builds: [first] })).status).toBe(401);
 
     for (const t of (await f.web.store.builds.getBuild(third))?.taskIds ?? []) await f.web.store.builds.transitionTask(t, "canceled", { reason: "test" });

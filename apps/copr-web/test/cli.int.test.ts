@@ -290,6 +290,29 @@ describe("copr CLI", () => {
     expect(res.stdout).toMatch(/epel-9-aarch64\s+failed\s+worker a:b:c\s+rpmbuild exited 1/);
   });
 
+  it.concurrent("delete-build deletes ended builds, all or none, and says why it refuses", async ({ expect }) => {
+    await using f = await webFixture();
+    const a = await submitted(f, ["fedora-40-x86_64"]);
+    const again = await f.upload(f.aliceToken, "alice", "hello", await readFile(srpmPath));
+    const b = ((await again.json()) as { build: { id: number } }).build.id;
+    await finish(f, `${a}-fedora-40-x86_64`, "succeeded");
+    await finish(f, `${b}-fedora-40-x86_64`, "failed");
+    const config = await configFile(f.web.url, f.aliceToken);
+    const bob = await f.web.store.accounts.createUser("bob");
+    const [missing, foreign, usage] = await Promise.all([
+      run(["delete-build", String(a), "999", "--config", config]),
+      run(["delete-build", String(a), "--config", await configFile(f.web.url, bob.token)]),
+      run(["delete-build", "--config", config]),
+    ]);
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/Build 999 does not exist/)]);
+    expect([foreign.code, foreign.stderr]).toEqual([1, expect.stringMatching(/belongs to alice/)]);
+    expect(usage.code).toBe(2);
+    expect(await f.web.store.builds.getBuild(a)).not.toBeNull();
+    const ok = await run(["delete-build", String(a), String(b), "--config", config]);
+    expect([ok.code, ok.stdout]).toEqual([0, `Deleted builds: ${a} ${b}\n`]);
+    expect(await f.web.store.builds.listBuildIds()).toEqual([]);
+  });
+
   it.concurrent("watch-build survives a dropped connection, resuming without gaps or repeats", async ({ expect }) => {
     await using f = await webFixture();
     const id = await submitted(f, ["fedora-40-x86_64"]);

@@ -149,7 +149,7 @@ describe("copr-web UI in a browser", () => {
     await page.close();
   });
 
-  it("lets the owner rebuild a build's failed chroots from its page, and opens the new build", async () => {
+  it("lets the owner rebuild a build's failed chroots from its page, opening the new build, and delete the old one", async () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
     const { id, taskIds } = await aliceBuild(f, ["fedora-40-x86_64", "epel-9-x86_64"]);
     const [failed, ok] = taskIds as [string, string];
@@ -169,6 +169,15 @@ describe("copr-web UI in a browser", () => {
     const created = await f.web.store.builds.getBuild(id + 1);
     expect(created?.srpm.sha256).toBe((await f.web.store.builds.getBuild(id))?.srpm.sha256);
     await shot(page, "build-resubmitted");
+
+    // Delete the first build: confirmed in a dialog, then the project page; the build is gone.
+    await page.goto(`${f.web.url}/builds/${id}`);
+    await chrootState(page, "fedora-40-x86_64", "failed");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "Delete build" }).click();
+    await page.waitForURL(`${f.web.url}/projects/alice/hello`, { timeout: SHOWN });
+    expect(await f.web.store.builds.getBuild(id)).toBeNull();
+    expect(await f.web.store.deletions.tombstone(id)).toMatchObject({ deletedBy: "alice", state: "failed" });
     expect(errors).toEqual([]);
     await page.close();
   });

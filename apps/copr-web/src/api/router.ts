@@ -2,6 +2,7 @@ import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
 import { MAX_BUILD_TIMEOUT_S, OWNER_RE, PROJECT_RE } from "@copr/domain";
 import { buildView } from "../builds/buildView.ts";
+import { deleteBuilds, MAX_DELETE } from "../builds/deleteBuilds.ts";
 import { resubmitBuild } from "../builds/resubmitBuild.ts";
 import { decodeCursor, watchBuild } from "../builds/watchBuild.ts";
 import { buildersList, nextAgentChange } from "../builders/buildersList.ts";
@@ -86,6 +87,10 @@ export const appRouter = router({
       await ctx.queues.control({ kind: "cancel-build", buildId: input.id, by: ctx.user.name });
       return { requested: true };
     }),
+    /** Deletes builds (owner or admin): queued and running ones are canceled first; results and repository entries go. */
+    delete: authedProcedure
+      .input(z.object({ ids: z.array(z.number().int().positive()).min(1, "give at least one build id").max(MAX_DELETE) }))
+      .mutation(async ({ ctx, input }) => ({ deleted: await deleteBuilds(ctx, ctx.user, input.ids) })),
     /** A new build of the same source RPM: all its chroots, the given ones, or only the failed ones. */
     resubmit: authedProcedure
       .input(z.object({

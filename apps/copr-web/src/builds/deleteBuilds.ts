@@ -1,20 +1,27 @@
 import { rm } from "node:fs/promises";
 import { resultDir } from "@copr/repo";
 import { StoreError, type User } from "@copr/store";
+import { isFinal } from "@copr/domain";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/httpError.ts";
+import { waitForBuildEnd } from "./waitForBuildEnd.ts";
 
 /** Most builds one request may delete. */
 export const MAX_DELETE = 1000;
 
+/** How long a delete waits for the builds it canceled to stop, ms. */
+export const STOP_WAIT_MS = 30_000;
+
 /**
- * Deletes finished builds of the user's (or, for an admin, anyone's): all
- * are checked first — missing (404), someone else's (403) or not ended
- * (409 IN_PROGRESS) refuses the whole request and changes nothing. Then each
- * leaves Redis but for a tombstone, its result directories are removed, and
- * Headhunter regenerates the repositories its packages were in.
+ * Deletes builds of the user's (or, for an admin, anyone's). All are checked
+ * first — a missing (404) or someone else's (403) build refuses the whole
+ * request and changes nothing. Builds still queued or running are canceled
+ * first and waited for (up to `stopWaitMs`; one still stopping then is 409
+ * IN_PROGRESS and nothing is deleted). Then each leaves Redis but for a
+ * tombstone, its result directories are removed, and Headhunter regenerates
+ * the repositories its packages were in.
  */
-export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly number[]): Promise<number[]> {
+export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly number[], stopWaitMs = STOP_WAIT_MS): Promise<number[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) throw new HttpError(400, "INVALID_ARGUMENT", "give at least one build id");
   if (unique.length > MAX_DELETE) throw new HttpError(400, "INVALID_ARGUMENT", `at most ${MAX_DELETE} builds in one request`);
@@ -22,11 +29,8 @@ export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly numb
     const build = await deps.store.builds.getBuild(id);
     if (build === null) throw new HttpError(404, "NOT_FOUND", `Build ${id} does not exist.`);
     if (build.owner !== user.name && !user.admin) throw new HttpError(403, "FORBIDDEN", `build ${id} belongs to ${build.owner}; only the owner or an admin may delete it`);
-    const tasks = await deps.store.builds.getTasks(build.taskIds);
-    if (tasks.some((t) => t.state !== "succeeded" && t.state !== "failed" && t.state !== "canceled" && t.state !== "skipped")) {
-      throw new HttpError(409, "IN_PROGRESS", `build ${id} has not ended; cancel it first (copr cancel ${id})`);
-    }
   }
+  await stopFirst(deps, user, unique, stopWaitMs);
   const deleted: number[] = [];
   for (const id of unique) {
     let removed;
@@ -45,4 +49,22 @@ export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly numb
     deleted.push(id);
   }
   return deleted;
+}
+
+/** Cancels the builds that have not ended and waits until they have; 409 IN_PROGRESS when one is still stopping. */
+async function stopFirst(deps: WebDeps, user: User, ids: readonly number[], stopWaitMs: number): Promise<void> {
+  const running: number[] = [];
+  for (const id of ids) {
+    const build = await deps.store.builds.getBuild(id);
+    const tasks = build === null ? [] : await deps.store.builds.getTasks(build.taskIds);
+    if (!tasks.every((t) => isFinal(t.state))) running.push(id);
+  }
+  for (const id of running) await deps.queues.control({ kind: "cancel-build", buildId: id, by: user.name });
+  const deadline = Date.now() + stopWaitMs;
+  for (const id of running) {
+    const view = await waitForBuildEnd(deps.store, id, Math.max(0, deadline - Date.now()));
+    if (view !== null && !view.tasks.every((t) => isFinal(t.state))) {
+      throw new HttpError(409, "IN_PROGRESS", `build ${id} is still stopping after its cancel; nothing was deleted, try again in a moment`);
+    }
+  }
 }

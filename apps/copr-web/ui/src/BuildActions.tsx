@@ -5,11 +5,12 @@ import { navigate, paths } from "./route.ts";
 
 const FINAL = new Set(["succeeded", "failed", "canceled", "skipped"]);
 
-/** Cancel (while not ended), Resubmit and Rebuild failed chroots of a build: for its owner or an admin. */
+/** Cancel (while not ended), Resubmit, Rebuild failed chroots and Delete of a build: for its owner or an admin. */
 export function BuildActions({ view }: { view: BuildView }) {
   const { api, user } = useSession();
   const [cancel, setCancel] = useState<"idle" | "sending" | "requested">("idle");
   const [resubmit, setResubmit] = useState<"idle" | "sending">("idle");
+  const [deleting, setDeleting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   if (user === null) return null;
   const { build } = view;
@@ -40,6 +41,19 @@ export function BuildActions({ view }: { view: BuildView }) {
       },
     );
   };
+  const doDelete = (): void => {
+    const running = !FINAL.has(view.state);
+    if (!window.confirm(`Delete build ${build.id}${running ? " (it is canceled first)" : ""}? Its results leave the repository.`)) return;
+    setDeleting(true);
+    setError(null);
+    api.builds.delete.mutate({ ids: [build.id] }).then(
+      () => navigate(paths.project(build.owner, build.project)),
+      (e: unknown) => {
+        setDeleting(false);
+        setError(errorText(e));
+      },
+    );
+  };
   return (
     <section aria-labelledby="actions-heading" className="actions">
       <h2 id="actions-heading">Actions</h2>
@@ -64,6 +78,10 @@ export function BuildActions({ view }: { view: BuildView }) {
           )}
         </>
       )}
+      {" "}
+      <button type="button" onClick={doDelete} disabled={deleting} title="cancel it if it has not ended, remove its results and its packages from the repository">
+        {deleting ? "Deleting…" : "Delete build"}
+      </button>
       {error !== null && (
         <p className="error" role="alert">
           {error}

@@ -80,3 +80,17 @@ export const cancelCommand = defineCommand({
     return 0;
   },
 });
+
+export const deleteBuildCommand = defineCommand({
+  name: "delete-build",
+  summary: "Delete builds (owner or admin): queued and running ones are canceled first; their results leave the repository.",
+  args: ["ID…"],
+  options: {},
+  async run({ io, json, client }, idTexts) {
+    const ids = idTexts.map(parseBuildId);
+    const { deleted } = await client.builds.delete.mutate({ ids });
+    if (json) printJson(io, { deleted });
+    else io.stdout(`Deleted builds: ${deleted.join(" ")}\n`);
+    return 0;
+  },
+});

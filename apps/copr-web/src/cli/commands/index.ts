@@ -1,6 +1,6 @@
 import type { Command } from "../command.ts";
 import { whoamiCommand } from "./account.ts";
-import { cancelCommand, listBuildsCommand, statusCommand } from "./buildInfo.ts";
+import { cancelCommand, deleteBuildCommand, listBuildsCommand, statusCommand } from "./buildInfo.ts";
 import { buildCommand, resubmitCommand, watchBuildCommand } from "./builds.ts";
 import { downloadBuildCommand } from "./downloadBuild.ts";
 import { createCommand } from "./projects.ts";
@@ -17,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   listBuildsCommand,
   cancelCommand,
+  deleteBuildCommand,
   downloadBuildCommand,
   shareCommand,
   workerAddCommand,
