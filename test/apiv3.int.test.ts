@@ -111,4 +111,29 @@ describe("Copr API v3 against the whole stack, as copr-cli uses it", () => {
     expect(await s.web.store.deletions.tombstone(second)).toMatchObject({ state: "canceled", deletedBy: "alice" });
     expect((await api.get(`/build/${second}`)).status).toBe(404);
   });
+
+  it("deletes a project with its builds, canceling the running one first, and its results and search entries", async () => {
+    await using s = await startStack();
+    await s.worker("fedoraproject:copr-worker:w1");
+    const auth = { login: await s.web.store.accounts.apiLogin("alice"), token: s.aliceToken };
+    const api = coprWire(s.web.url);
+    const done = await coprBuild(s, auth, helloSpec());
+    expect((await watch(s, done)).at(-1)).toBe("succeeded");
+    const running = await coprBuild(s, auth, helloSpec("echo started; sleep 347 & wait"));
+    await until(async () => (await api.get(`/build/${running}`)).json.state === "running", 30_000, "running");
+    const bob = await s.web.store.accounts.createUser("bob");
+    const foreign = await api.send("DELETE", "/project/delete/{ownername}/{projectname}", { login: bob.login, token: bob.token }, { ownername: "alice", projectname: "hello" }, { verify: true });
+    expect([foreign.status, foreign.json.code]).toEqual([403, "FORBIDDEN"]);
+
+    const deleted = await api.send("DELETE", "/project/delete/{ownername}/{projectname}", auth, { ownername: "alice", projectname: "hello" }, { verify: true });
+    expect(deleted.json).toMatchObject({ name: "hello", ownername: "alice" });
+    expect((await api.get("/project", { ownername: "alice", projectname: "hello" })).status).toBe(404);
+    expect((await api.get("/project/list", { ownername: "alice" })).json.items).toEqual([]);
+    expect(await s.web.store.deletions.tombstone(running)).toMatchObject({ state: "canceled" });
+    expect(await s.web.store.deletions.tombstone(done)).toMatchObject({ state: "succeeded" });
+    await expect(readdir(join(s.resultsDir, "alice", "hello"))).rejects.toThrow(/ENOENT/);
+    expect(await s.web.store.projects.searchProjects("hello")).toEqual([]);
+    // The name is free again.
+    await s.web.store.projects.createProject("alice", "hello", ["fedora-40-x86_64"]);
+  });
 });

@@ -280,4 +280,25 @@ describe("Copr API v3: builds", () => {
     expect(await f.web.store.deletions.tombstone(first)).toMatchObject({ id: first, state: "canceled", deletedBy: "alice", package: "hello" });
     expect((await api.get("/build/list", { ownername: "alice", projectname: "hello" })).json.items).toEqual([]);
   });
+
+  it("refuses to delete another's or a missing project, and a project being deleted takes no builds", async () => {
+    await using f = await webFixture();
+    const api = coprWire(f.web.url);
+    const auth = await aliceAuth(f);
+    await f.root.projects.create.mutate({ name: "rootonly", chroots: ["fedora-40-x86_64"] });
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const refusals = [
+      await api.send("DELETE", "/project/delete/{ownername}/{projectname}", auth, { ownername: "root", projectname: "rootonly" }, { verify: true }),
+      await api.send("DELETE", "/project/delete/{ownername}/{projectname}", auth, { ownername: "alice", projectname: "nope" }, { verify: true }),
+      await api.send("DELETE", "/project/delete/{ownername}/{projectname}", undefined, { ownername: "alice", projectname: "hello" }, { verify: true }),
+    ];
+    expect(refusals.map((r) => [r.status, r.json.code])).toEqual([[403, "FORBIDDEN"], [404, "NOT_FOUND"], [401, "UNAUTHORIZED"]]);
+    expect(await f.web.store.projects.getProject("root", "rootonly")).not.toBeNull();
+    await f.web.store.projects.markDeleting("alice", "hello");
+    const late = await api.upload(auth, await readFile(await rpmbuild(helloSpec())), "hello-1.0-1.src.rpm", buildOptions("alice", "hello"));
+    expect([late.status, late.json.code]).toEqual([409, "PROJECT_DELETING"]);
+    // A retry finishes a deletion that stopped half-way.
+    expect((await api.send("DELETE", "/project/delete/{ownername}/{projectname}", auth, { ownername: "alice", projectname: "hello" }, { verify: true })).json).toMatchObject({ name: "hello" });
+    expect(await f.web.store.projects.getProject("alice", "hello")).toBeNull();
+  });
 });

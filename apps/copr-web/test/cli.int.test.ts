@@ -290,7 +290,7 @@ describe("copr CLI", () => {
     expect(res.stdout).toMatch(/epel-9-aarch64\s+failed\s+worker a:b:c\s+rpmbuild exited 1/);
   });
 
-  it.concurrent("delete-build deletes ended builds, all or none, and says why it refuses", async ({ expect }) => {
+  it.concurrent("delete-build deletes ended builds, all or none, and says why it refuses; delete removes the project", async ({ expect }) => {
     await using f = await webFixture();
     const a = await submitted(f, ["fedora-40-x86_64"]);
     const again = await f.upload(f.aliceToken, "alice", "hello", await readFile(srpmPath));
@@ -311,6 +311,9 @@ describe("copr CLI", () => {
     const ok = await run(["delete-build", String(a), String(b), "--config", config]);
     expect([ok.code, ok.stdout]).toEqual([0, `Deleted builds: ${a} ${b}\n`]);
     expect(await f.web.store.builds.listBuildIds()).toEqual([]);
+    const gone = await run(["delete", "hello", "--config", config]);
+    expect([gone.code, gone.stdout]).toEqual([0, "Project alice/hello has been deleted.\n"]);
+    expect(await f.web.store.projects.getProject("alice", "hello")).toBeNull();
   });
 
   it.concurrent("watch-build survives a dropped connection, resuming without gaps or repeats", async ({ expect }) => {

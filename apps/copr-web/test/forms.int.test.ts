@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe("copr-web UI: builds from the browser", () => {
-  it("creates a project with the New project form and opens it", async () => {
+  it("creates a project with the New project form, opens it, and deletes it with Delete project", async () => {
     await using f = await webFixture({ COPR_WEB_UI_DIR: uiDir });
     const { page, errors } = await newPage(browser);
     await page.goto(`${f.web.url}/projects`);
@@ -56,6 +56,13 @@ describe("copr-web UI: builds from the browser", () => {
     const config = (await page.getByTestId("client-config").textContent({ timeout: SHOWN })) ?? "";
     expect(config).toBe(`[copr-cli]\ncopr_url = ${f.web.url}\nlogin = ${await f.web.store.accounts.apiLogin("alice")}\nusername = alice\ntoken = ${f.aliceToken}\n# copr-cli needs this for a plain-http server:\nencrypted = False`);
     await shot(page, "api-page");
+
+    // Delete project, after a confirm: back to the list, the project is gone.
+    await page.goto(`${f.web.url}/projects/alice/tools`);
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "Delete project" }).click();
+    await page.waitForURL(`${f.web.url}/projects`, { timeout: SHOWN });
+    expect(await f.web.store.projects.getProject("alice", "tools")).toBeNull();
     expect(errors).toEqual([]);
   });
 

@@ -61,8 +61,38 @@ export class Projects extends StorePart {
   }
 
   async getProject(owner: string, name: string): Promise<Project | null> {
-    const json = await this.redis.hget(this.keys.project(owner, name), "json");
-    return json === null ? null : (JSON.parse(json) as Project);
+    const [json, deleting] = await this.redis.hmget(this.keys.project(owner, name), "json", "deleting");
+    if (json === null || json === undefined) return null;
+    const project = JSON.parse(json) as Project;
+    return deleting === "1" ? { ...project, deleting: true } : project;
+  }
+
+  /** Marks a project as being deleted: from now on it takes no new builds. False when there is no such project. */
+  async markDeleting(owner: string, name: string): Promise<boolean> {
+    const key = this.keys.project(owner, name);
+    if ((await this.redis.hexists(key, "json")) === 0) return false;
+    await this.redis.hset(key, "deleting", "1");
+    return true;
+  }
+
+  /** Removes a project's records and index entries (its builds must be deleted first). */
+  async removeProject(owner: string, name: string): Promise<void> {
+    const id = `${owner}/${name}`;
+    const packages = await this.redis.zrange(this.keys.projectPackages(owner, name), "0", "-1");
+    const results = await this.redis.multi()
+      .del(this.keys.project(owner, name), this.keys.projectPackages(owner, name), this.keys.projectBuilds(owner, name))
+      .zrem(this.keys.projects(), id)
+      .zrem(this.keys.projectSearch(), ...[owner, name, id].map((term) => searchEntry(term, id)))
+      .exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (results === null || failed !== undefined) throw failed?.[0] ?? new Error("project removal aborted");
+    // Package terms of other projects stay: only this project's entries go.
+    if (packages.length > 0) await this.redis.zrem(this.keys.projectSearch(), ...packages.map((p) => searchEntry(p, id)));
+  }
+
+  /** Every build id of a project, oldest first. */
+  async projectBuildIds(owner: string, name: string): Promise<number[]> {
+    return (await this.redis.zrange(this.keys.projectBuilds(owner, name), "0", "-1")).map(Number);
   }
 
   async listProjects(limit = 100): Promise<Project[]> {

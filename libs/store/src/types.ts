@@ -21,6 +21,8 @@ export interface Project {
   instructions?: string;
   homepage?: string;
   contact?: string;
+  /** Being deleted: takes no new builds (set by `projects.markDeleting`, never in the JSON). */
+  deleting?: boolean;
 }
 
 /** What a new project may say besides its name and chroots. */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { MAX_BUILD_TIMEOUT_S, OWNER_RE, PROJECT_RE } from "@copr/domain";
 import { buildView } from "../builds/buildView.ts";
 import { deleteBuilds, MAX_DELETE } from "../builds/deleteBuilds.ts";
+import { deleteProject } from "../builds/deleteProject.ts";
 import { resubmitBuild } from "../builds/resubmitBuild.ts";
 import { decodeCursor, watchBuild } from "../builds/watchBuild.ts";
 import { buildersList, nextAgentChange } from "../builders/buildersList.ts";
@@ -36,6 +37,11 @@ export const appRouter = router({
           ...(input.description === undefined ? {} : { description: input.description.trim() }),
         });
       }),
+    /** Deletes a project and its builds (owner or admin); queued and running builds are canceled first. */
+    delete: authedProcedure.input(z.object({ owner, name: projectName })).mutation(async ({ ctx, input }) => {
+      const p = await deleteProject(ctx, ctx.user, input.owner, input.name);
+      return { deleted: `${p.owner}/${p.name}` };
+    }),
     get: publicProcedure.input(z.object({ owner, name: projectName })).query(async ({ ctx, input }) => {
       const p = await ctx.store.projects.getProject(input.owner, input.name);
       if (p === null) throw new TRPCError({ code: "NOT_FOUND", message: `no project ${input.owner}/${input.name}` });

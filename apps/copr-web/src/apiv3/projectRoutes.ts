@@ -1,6 +1,7 @@
 import type { FastifyPluginCallback } from "fastify";
 import type { Project } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
+import { deleteProject } from "../builds/deleteProject.ts";
 import { HttpError } from "../http/httpError.ts";
 import { coprUser } from "./coprAuth.ts";
 import { coprBuildConfig, coprProject, coprProjectChroot } from "./coprObjects.ts";
@@ -11,7 +12,7 @@ import { one, optional, queryBool } from "./query.ts";
 interface ProjectQuery { ownername?: string; projectname?: string }
 interface ChrootQuery extends ProjectQuery { chrootname?: string }
 
-/** mock-chroots/list, project/add, project/list, project, project-chroot, project-chroot/build-config. */
+/** mock-chroots/list, project/add, project/list, project, project/delete, project-chroot, project-chroot/build-config. */
 export function projectRoutes(deps: WebDeps): FastifyPluginCallback {
   async function project(q: ProjectQuery): Promise<Project> {
     const owner = one(q, "ownername");
@@ -55,6 +56,12 @@ export function projectRoutes(deps: WebDeps): FastifyPluginCallback {
     });
 
     app.get<{ Querystring: ProjectQuery }>("/project", async (req) => coprProject(await project(req.query), deps.publicUrl));
+
+    // copr-cli delete: the project as it was, once it and its builds are gone.
+    app.delete<{ Params: { ownername: string; projectname: string } }>("/project/delete/:ownername/:projectname", async (req) => {
+      const user = await coprUser(deps, req.headers);
+      return coprProject(await deleteProject(deps, user, req.params.ownername, req.params.projectname), deps.publicUrl);
+    });
 
     app.get<{ Querystring: ChrootQuery }>("/project-chroot", async (req) => {
       const p = await project(req.query);

@@ -60,6 +60,7 @@ export async function planSubmit(deps: WebDeps, user: User, request: SubmitReque
   if (project.owner !== user.name && !user.admin) {
     throw new HttpError(403, "FORBIDDEN", `project ${project.owner}/${project.name} belongs to ${project.owner}; only its owner or an admin may build in it`);
   }
+  if (project.deleting === true) throw new HttpError(409, "PROJECT_DELETING", `project ${project.owner}/${project.name} is being deleted`);
   const chroots = request.chroots.length === 0 ? project.chroots : [...new Set(request.chroots)];
   checkChroots(project, chroots);
   const batch = await planBatch(deps, project.owner, request);

@@ -4,6 +4,7 @@ import { ErrorMessage } from "./ErrorMessage.tsx";
 import { InstallInstructions } from "./InstallInstructions.tsx";
 import { Link } from "./Link.tsx";
 import { NewBuildForm } from "./NewBuildForm.tsx";
+import { DeleteProjectButton } from "./DeleteProjectButton.tsx";
 import { paths } from "./route.ts";
 import { StateBadge } from "./StateBadge.tsx";
 import { useBuildsWatch } from "./useBuildsWatch.ts";
@@ -75,6 +76,7 @@ export function ProjectPage({ owner, name }: { owner: string; name: string }) {
             )}
           </section>
           <InstallInstructions owner={owner} project={name} chroots={project.data.chroots} packages={[...newest.keys()]} />
+          <DeleteProjectButton project={project.data} />
         </>
       )}
       <section aria-labelledby="project-builds-heading">

@@ -3,7 +3,7 @@ import { whoamiCommand } from "./account.ts";
 import { cancelCommand, deleteBuildCommand, listBuildsCommand, statusCommand } from "./buildInfo.ts";
 import { buildCommand, resubmitCommand, watchBuildCommand } from "./builds.ts";
 import { downloadBuildCommand } from "./downloadBuild.ts";
-import { createCommand } from "./projects.ts";
+import { createCommand, deleteCommand } from "./projects.ts";
 import { shareCommand } from "./shares.ts";
 import { workerAddCommand, workerDrainCommand, workerListCommand, workerRemoveCommand } from "./workers.ts";
 
@@ -11,6 +11,7 @@ import { workerAddCommand, workerDrainCommand, workerListCommand, workerRemoveCo
 export const COMMANDS: readonly Command[] = [
   whoamiCommand,
   createCommand,
+  deleteCommand,
   buildCommand,
   resubmitCommand,
   watchBuildCommand,

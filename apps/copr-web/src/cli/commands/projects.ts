@@ -2,6 +2,7 @@ import { defineCommand } from "../command.ts";
 import { CliError } from "../cliErrors.ts";
 import { onOffOption } from "../onOff.ts";
 import { printJson } from "../io.ts";
+import { resolveProject } from "../projectRef.ts";
 
 export const createCommand = defineCommand({
   name: "create",
@@ -18,6 +19,20 @@ export const createCommand = defineCommand({
     const project = await client.projects.create.mutate({ name, chroots, ...(enableNet === undefined ? {} : { enableNet }) });
     if (json) printJson(io, project);
     else io.stdout(`New project ${project.owner}/${project.name} created with chroots: ${project.chroots.join(", ")}; network ${project.enableNet === true ? "on" : "off"}\n`);
+    return 0;
+  },
+});
+
+export const deleteCommand = defineCommand({
+  name: "delete",
+  summary: "Delete a project with all its builds and results (owner or admin); queued and running builds are canceled first.",
+  args: ["PROJECT"],
+  options: {},
+  async run({ io, json, client }, [text = ""]) {
+    const ref = await resolveProject(client, text);
+    const result = await client.projects.delete.mutate(ref);
+    if (json) printJson(io, result);
+    else io.stdout(`Project ${result.deleted} has been deleted.\n`);
     return 0;
   },
 });
