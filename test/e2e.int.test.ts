@@ -41,6 +41,12 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     expect(log).toMatch(/copr-worker: sandbox: bubblewrap .*; network off; limits: /);
     expect(log).toMatch(/running rpmbuild --rebuild --nodeps in the sandbox instead/);
     expect(log).toMatch(/Wrote: .*hello-1\.0-1\.noarch\.rpm/);
+    // The live log and the build's events leave Redis a day after the end (they are in builder-live.log.gz).
+    // (Headhunter sets the expiry just after the task's final move: wait for it.)
+    for (const key of [s.web.store.keys.taskLog(task?.id ?? ""), s.web.store.keys.buildEvents(id)]) {
+      await until(async () => (await s.web.store.redis.ttl(key)) > 0, 30_000, `an expiry on ${key}`);
+      expect(await s.web.store.redis.ttl(key)).toBeGreaterThan(86_000);
+    }
     const repoFile = await (await fetch(`${s.web.url}/repos/alice/hello/fedora-40-x86_64.repo`)).text();
     expect(repoFile).toContain(`baseurl=${s.web.url}/results/alice/hello/fedora-40-x86_64/`);
     for (const x of subs) x.close();

@@ -32,6 +32,8 @@ const schema = busEnvSchema.extend(redisEnvSchema.shape).extend({
   ownerLimit: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_POLICY.ownerLimit),
   projectLimit: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_POLICY.projectLimit),
   ownerArchLimits: archLimits.default({}),
+  /** How long an ended task's live log and an ended build's event stream stay in Redis, seconds. */
+  liveGraceS: z.coerce.number().int().min(1).max(90 * 86_400).default(86_400),
 });
 
 export type HeadhunterConfig = Readonly<z.output<typeof schema>>;
@@ -50,6 +52,7 @@ export function loadHeadhunterConfig(env: Readonly<Record<string, string | undef
     ownerLimit: { env: "COPR_SCHED_OWNER_LIMIT", help: "running tasks per owner, default 90" },
     projectLimit: { env: "COPR_SCHED_PROJECT_LIMIT", help: "running tasks per project, default 35" },
     ownerArchLimits: { env: "COPR_SCHED_OWNER_ARCH_LIMITS", help: "running tasks per owner on an arch, as ARCH=N,…, default none" },
+    liveGraceS: { env: "COPR_LIVE_LOG_GRACE_S", help: "seconds an ended task's live log stays in Redis (then builder-live.log.gz only), default 86400" },
   }, env);
 }
 

@@ -10,6 +10,7 @@ import { SchedulerSync } from "./dispatch/schedulerSync.ts";
 import { SchedulerWriteBack } from "./dispatch/schedulerWriteBack.ts";
 import { consumeStatus } from "./status/statusConsumer.ts";
 import { RepoJobs } from "./repo/repoJobs.ts";
+import { LiveDataRetention } from "./tasks/liveDataRetention.ts";
 import { DEFAULT_POLICY, type SchedulingPolicy } from "./scheduling/policy.ts";
 import { BatchGate } from "./scheduling/batchGate.ts";
 import { Scheduler } from "./scheduling/scheduler.ts";
@@ -27,6 +28,8 @@ export interface HeadhunterOptions {
   missedIntervals: number;
   /** Fair share and limits; default DEFAULT_POLICY. */
   policy?: SchedulingPolicy;
+  /** Seconds an ended task's live log and an ended build's events stay in Redis; default 86400. */
+  liveGraceS?: number;
   onDispatched?: (task: Task, agent: string, ms: number) => void;
 }
 
@@ -73,7 +76,11 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
       await lifecycle.move(task, "failed", { reason, endedAt: Date.now() });
     },
   });
-  lifecycle.onEnded = (task) => batches.taskEnded(task);
+  const liveData = new LiveDataRetention({ store, log, graceS: o.liveGraceS ?? 86_400 });
+  lifecycle.onEnded = async (task) => {
+    await batches.taskEnded(task);
+    await liveData.taskEnded(task);
+  };
   const sync = new SchedulerSync({
     store, scheduler, log, redisUrl: o.redisUrl,
     queued: (arches) => dispatcher.kick(arches),

@@ -18,6 +18,7 @@ runService("headhunter", log, async () => {
     callTimeoutMs: config.callTimeoutMs,
     missedIntervals: config.missedIntervals,
     policy: policyOf(config),
+    liveGraceS: config.liveGraceS,
   });
   log.info({ agents: hh.console.agents.list().map((a) => a.name) }, "headhunter ready");
   return hh;

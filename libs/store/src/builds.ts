@@ -203,6 +203,11 @@ export class Builds extends StorePart {
     return ids.map(Number);
   }
 
+  /** Lets an ended build's event stream (what live pages replay) leave Redis after `graceS` seconds. */
+  async expireEvents(buildId: number, graceS: number): Promise<void> {
+    await this.redis.expire(this.keys.buildEvents(buildId), graceS);
+  }
+
   /** Ids of every task not in a final state. */
   async activeTaskIds(): Promise<string[]> {
     return await this.redis.smembers(this.keys.activeTasks());

@@ -50,4 +50,13 @@ export class Logs extends StorePart {
       return { id: entryId, attempt: Number(m.get("attempt") ?? 0), lines: JSON.parse(m.get("lines") ?? "[]") as string[] };
     });
   }
+
+  /**
+   * Lets an ended task's live log leave Redis after `graceS` seconds (it is
+   * kept in builder-live.log.gz with the results). A later line for the
+   * same task would keep the expiry: EXPIRE survives XADD and HSET.
+   */
+  async expireLog(taskId: string, graceS: number): Promise<void> {
+    await this.redis.multi().expire(this.keys.taskLog(taskId), graceS).expire(this.keys.taskLogLines(taskId), graceS).exec();
+  }
 }

@@ -23,7 +23,7 @@ export function TaskLog({ task, lines }: { task: Task; lines: readonly LogLine[]
         Log: {task.chroot} <span className="muted">({lines.length} lines)</span>
       </h3>
       <pre ref={ref} onScroll={onScroll} tabIndex={0} data-testid={`log-${task.chroot}`} aria-live="off">
-        {lines.length === 0 ? <span className="muted">{task.state === "pending" ? "waiting for a worker…" : "no output yet"}</span> : null}
+        {lines.length === 0 ? <span className="muted">{emptyText(task)}</span> : null}
         {lines.map((l, i) => {
           // A retry on another host starts a new attempt: mark where.
           const header = l.attempt !== (i === 0 ? 0 : (lines[i - 1]?.attempt ?? 0));
@@ -38,4 +38,13 @@ export function TaskLog({ task, lines }: { task: Task; lines: readonly LogLine[]
       </pre>
     </section>
   );
+}
+
+const ENDED = new Set(["succeeded", "failed", "canceled", "skipped"]);
+
+/** What an empty log says: waiting, not started, or (ended) where the log went. */
+function emptyText(task: Task): string {
+  if (task.state === "pending") return "waiting for a worker…";
+  if (ENDED.has(task.state)) return task.startedAt === null ? "no log: it never ran" : "the live log is no longer kept; it is in builder-live.log.gz under Results";
+  return "no output yet";
 }
