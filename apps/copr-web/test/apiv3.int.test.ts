@@ -301,4 +301,30 @@ describe("Copr API v3: builds", () => {
     expect((await api.send("DELETE", "/project/delete/{ownername}/{projectname}", auth, { ownername: "alice", projectname: "hello" }, { verify: true })).json).toMatchObject({ name: "hello" });
     expect(await f.web.store.projects.getProject("alice", "hello")).toBeNull();
   });
+
+  it("keeps a batch's verdict when one of its builds is deleted", async () => {
+    await using f = await webFixture();
+    const api = coprWire(f.web.url);
+    const auth = await aliceAuth(f);
+    await f.alice.projects.create.mutate({ name: "hello", chroots: ["fedora-40-x86_64"] });
+    const srpm = await readFile(await rpmbuild(helloSpec()));
+    const first = (await api.upload(auth, srpm, "hello-1.0-1.src.rpm", buildOptions("alice", "hello"))).json.id as number;
+    const second = (await api.upload(auth, srpm, "hello-1.0-1.src.rpm", buildOptions("alice", "hello", { with_build_id: String(first) }))).json.id as number;
+    const batch = (await f.web.store.batches.batchOf(first)) ?? 0;
+    for (const id of [first, second]) {
+      const [task = ""] = (await f.web.store.builds.getBuild(id))?.taskIds ?? [];
+      if (id === second) {
+        await f.web.store.builds.transitionTask(task, "starting", { agent: "a:b:c" }, 0);
+        await f.web.store.builds.transitionTask(task, "running", {}, 0);
+      }
+      await f.web.store.builds.transitionTask(task, id === first ? "failed" : "succeeded", { reason: "test" });
+    }
+    const before = await f.web.store.batches.verdict(batch);
+    expect(before.kind).toBe("failed");
+    expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [first] })).json).toEqual({ builds: [first] });
+    expect(await f.web.store.batches.verdict(batch)).toEqual(before);
+    // Nothing can follow its batch: it failed, whether the failed build is deleted or not.
+    const after = await api.upload(auth, srpm, "hello-1.0-1.src.rpm", buildOptions("alice", "hello", { after_build_id: String(second) }));
+    expect([after.status, after.json.code]).toEqual([400, "BATCH_REFUSED"]);
+  });
 });

@@ -61,9 +61,14 @@ export class Batches extends StorePart {
   /** The verdict of a batch from its builds' task states. */
   async verdict(batchId: number): Promise<BatchVerdict> {
     const builds = await this.builds(batchId);
+    // Task ids from each build's record, or from its tombstone once deleted (a deleted build still counts).
     const pipe = this.redis.pipeline();
-    for (const b of builds) pipe.lrange(this.keys.buildTasks(b), 0, -1);
-    const taskIds = ((await pipe.exec()) ?? []).map(([, ids]) => (ids ?? []) as string[]);
+    for (const b of builds) pipe.hget(this.keys.build(b), "json").get(this.keys.buildTombstone(b));
+    const replies = ((await pipe.exec()) ?? []).map(([, v]) => v as string | null);
+    const taskIds = builds.map((_b, i) => {
+      const json = replies[2 * i] ?? replies[2 * i + 1] ?? null;
+      return json === null ? [] : ((JSON.parse(json) as { taskIds?: string[] }).taskIds ?? []);
+    });
     const statePipe = this.redis.pipeline();
     for (const id of taskIds.flat()) statePipe.hget(this.keys.task(id), "state");
     const states = ((await statePipe.exec()) ?? []).map(([, v]) => JSON.parse(String(v)) as TaskState);

@@ -121,7 +121,6 @@ export class Builds extends StorePart {
       multi.sadd(this.keys.batchBuilds(batchId), String(id));
     }
     for (const t of tasks) multi.hset(this.keys.task(t.id), taskToHash(t));
-    multi.rpush(this.keys.buildTasks(id), ...build.taskIds);
     const active = tasks.filter((t) => t.state === "pending");
     if (active.length > 0) multi.sadd(this.keys.activeTasks(), ...active.map((t) => t.id));
     for (const t of active) {

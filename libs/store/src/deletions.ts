@@ -12,6 +12,8 @@ export interface BuildTombstone {
   owner: string;
   project: string;
   package: string;
+  /** Its tasks (their final states stay in Redis for the batches it was in). */
+  taskIds: string[];
   /** How the build had ended. */
   state: TaskState;
   deletedBy: string;
@@ -44,7 +46,7 @@ export class Deletions extends StorePart {
     // A final state never changes, so a build found finished here stays finished.
     if (!tasks.every((t) => isFinal(t.state))) throw new StoreError("IN_PROGRESS", `build ${id} has not ended; cancel it first`);
     const tombstone: BuildTombstone = {
-      id, owner: build.owner, project: build.project, package: build.srpm.name,
+      id, owner: build.owner, project: build.project, package: build.srpm.name, taskIds: build.taskIds,
       state: deriveBuildState(tasks.map((t) => t.state)), deletedBy: by, deletedAt: Date.now(),
     };
     const packages = this.keys.projectPackages(build.owner, build.project);

@@ -33,8 +33,6 @@ export function storeKeys(prefix: string) {
     build: (id: number) => `${prefix}build:${id}`,
     /** what is left of a deleted build: who deleted it, when, and how it had ended */
     buildTombstone: (id: number) => `${prefix}build:${id}:deleted`,
-    /** list of a build's task ids */
-    buildTasks: (id: number) => `${prefix}build:${id}:tasks`,
     /** zset of build ids by id, all builds */
     builds: () => `${prefix}builds`,
     /** zset of build ids by id, one project's */
