@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir } from "node:fs/promises";
+import { mkdtemp, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -80,7 +80,15 @@ describe("Copr API v3 against the whole stack, as copr-cli uses it", () => {
     const bob = await s.web.store.accounts.createUser("bob");
     const foreign = await api.send("DELETE", "/build/delete/list", { login: bob.login, token: bob.token }, {}, { builds: [ok] });
     expect([foreign.status, foreign.json.code]).toEqual([403, "FORBIDDEN"]);
+    const sizes = async (id: number): Promise<number> => {
+      const dir = join(repo, `${String(id).padStart(8, "0")}-hello`);
+      const files = await readdir(dir).catch(() => [] as string[]);
+      return (await Promise.all(files.map(async (n) => (await stat(join(dir, n))).size))).reduce((a, b) => a + b, 0);
+    };
+    const [okBytes, badBytes] = [await sizes(ok), await sizes(bad)];
+    expect((await s.web.store.projects.getProject("alice", "hello"))?.diskBytes).toBe(okBytes + badBytes);
     expect((await api.send("DELETE", "/build/delete/list", auth, {}, { builds: [ok] })).json).toEqual({ builds: [ok] });
+    expect((await s.web.store.projects.getProject("alice", "hello"))?.diskBytes).toBe(badBytes);
     const gone = await api.get(`/build/${ok}`);
     expect([gone.status, gone.json.error]).toEqual([404, "Build " + String(ok) + " was deleted by alice."]);
     expect(((await api.get("/build/list", { ownername: "alice", projectname: "hello", limit: 1000 })).json.items as { id: number }[]).map((b) => b.id)).toEqual([bad]);

@@ -46,6 +46,7 @@ describe("copr-web UI: builds from the browser", () => {
     await form.getByRole("button", { name: "Create project" }).click();
     await page.waitForURL(`${f.web.url}/projects/alice/tools`, { timeout: SHOWN });
     await page.getByTestId("project-description").getByText("Small tools, built for two chroots.").waitFor({ timeout: SHOWN });
+    expect(await page.getByTestId("project-disk").textContent()).toBe("Disk used by build results: 0 bytes");
     expect(await f.web.store.projects.getProject("alice", "tools")).toMatchObject({ chroots: ["fedora-40-x86_64", "epel-9-aarch64"], enableNet: true, description: "Small tools, built for two chroots." });
     await shot(page, "form-new-project-created");
 

@@ -196,7 +196,11 @@ describe("copr-web: result uploads", () => {
     expect(await put(w1.token, 0, "hello-9.9-1.src.rpm", newer)).toEqual({ status: 422, code: "FOREIGN_PACKAGE" });
     expect(await put(w1.token, 0, "hello-1.0-1.noarch.rpm", Buffer.from("not really an rpm, but checksummed"))).toEqual({ status: 422, code: "NOT_RPM" });
     expect(await put(w1.token, 0)).toEqual({ status: 201 });
-    expect(await put(w1.token, 0, "hello-1.0-1.src.rpm", await readFile(await rpmbuild(spec())))).toEqual({ status: 201 });
+    const source = await readFile(await rpmbuild(spec()));
+    expect(await put(w1.token, 0, "hello-1.0-1.src.rpm", source)).toEqual({ status: 201 });
+    // The project's disk use counts each file once, also when it is sent again.
+    expect(await put(w1.token, 0)).toEqual({ status: 201 });
+    expect((await f.web.store.projects.getProject("alice", "hello"))?.diskBytes).toBe(own.length + source.length);
     await f.web.store.builds.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
     // Published: the worker that ran it cannot replace its results any more.
     expect(await put(w1.token, 0)).toEqual({ status: 409, code: "NOT_RUNNING" });

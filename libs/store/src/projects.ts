@@ -61,10 +61,22 @@ export class Projects extends StorePart {
   }
 
   async getProject(owner: string, name: string): Promise<Project | null> {
-    const [json, deleting] = await this.redis.hmget(this.keys.project(owner, name), "json", "deleting");
+    const [json, deleting, diskBytes] = await this.redis.hmget(this.keys.project(owner, name), "json", "deleting", "diskBytes");
     if (json === null || json === undefined) return null;
     const project = JSON.parse(json) as Project;
-    return deleting === "1" ? { ...project, deleting: true } : project;
+    return {
+      ...project,
+      ...(deleting === "1" ? { deleting: true } : {}),
+      ...(diskBytes === null || diskBytes === undefined ? {} : { diskBytes: Math.max(0, Number(diskBytes)) }),
+    };
+  }
+
+  /** Counts result bytes added to (or, negative, removed from) a project's results. */
+  async addDiskBytes(owner: string, name: string, delta: number): Promise<void> {
+    if (delta === 0) return;
+    const key = this.keys.project(owner, name);
+    // Only while the project exists: a late upload must not bring back a deleted project's hash.
+    if ((await this.redis.hexists(key, "json")) === 1) await this.redis.hincrby(key, "diskBytes", delta);
   }
 
   /** Marks a project as being deleted: from now on it takes no new builds. False when there is no such project. */

@@ -23,6 +23,8 @@ export interface Project {
   contact?: string;
   /** Being deleted: takes no new builds (set by `projects.markDeleting`, never in the JSON). */
   deleting?: boolean;
+  /** Bytes of its builds' result files (kept by `projects.addDiskBytes`, never in the JSON). */
+  diskBytes?: number;
 }
 
 /** What a new project may say besides its name and chroots. */

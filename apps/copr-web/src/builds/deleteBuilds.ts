@@ -1,4 +1,5 @@
-import { rm } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { resultDir } from "@copr/repo";
 import { StoreError, type User } from "@copr/store";
 import { isFinal } from "@copr/domain";
@@ -43,7 +44,9 @@ export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly numb
     }
     const { build, tasks } = removed;
     for (const t of tasks) {
-      await rm(resultDir(deps.resultsDir, { owner: build.owner, project: build.project, chroot: t.chroot, buildId: build.id, packageName: build.srpm.name }), { recursive: true, force: true });
+      const dir = resultDir(deps.resultsDir, { owner: build.owner, project: build.project, chroot: t.chroot, buildId: build.id, packageName: build.srpm.name });
+      await deps.store.projects.addDiskBytes(build.owner, build.project, -(await directoryBytes(dir)));
+      await rm(dir, { recursive: true, force: true });
       if (t.state === "succeeded") await deps.queues.control({ kind: "regenerate-repo", owner: build.owner, project: build.project, chroot: t.chroot });
     }
     deleted.push(id);
@@ -67,4 +70,16 @@ async function stopFirst(deps: WebDeps, user: User, ids: readonly number[], stop
       throw new HttpError(409, "IN_PROGRESS", `build ${id} is still stopping after its cancel; nothing was deleted, try again in a moment`);
     }
   }
+}
+
+/** Bytes of the regular files under `dir` (0 when it does not exist). */
+async function directoryBytes(dir: string): Promise<number> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  let total = 0;
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) total += await directoryBytes(path);
+    else if (e.isFile()) total += (await stat(path).catch(() => null))?.size ?? 0;
+  }
+  return total;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { Transform } from "node:stream";
@@ -85,7 +85,9 @@ export async function receiveResult(
     if (sha256 !== expected) throw new HttpError(422, "CHECKSUM_MISMATCH", `${fileName}: received sha256 ${sha256}, expected ${expected}; send it again`);
     if (fileName.endsWith(".rpm")) await checkBuiltFrom(tmp, fileName, build.srpm);
     const path = join(dir, fileName);
+    const replaced = (await stat(path).catch(() => null))?.size ?? 0;
     await rename(tmp, path);
+    await deps.store.projects.addDiskBytes(task.owner, task.project, size - replaced);
     return { path, sha256, size };
   } finally {
     await rm(tmp, { force: true });

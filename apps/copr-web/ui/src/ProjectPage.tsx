@@ -2,6 +2,7 @@ import { useSession } from "./ApiContext.ts";
 import { BuildTable, Pager } from "./BuildTable.tsx";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 import { InstallInstructions } from "./InstallInstructions.tsx";
+import { formatBytes } from "./formatBytes.ts";
 import { Link } from "./Link.tsx";
 import { NewBuildForm } from "./NewBuildForm.tsx";
 import { DeleteProjectButton } from "./DeleteProjectButton.tsx";
@@ -35,6 +36,9 @@ export function ProjectPage({ owner, name }: { owner: string; name: string }) {
       {project.data !== undefined && (
         <>
           {project.data.description !== undefined && <p data-testid="project-description">{project.data.description}</p>}
+          <p className="muted" data-testid="project-disk">
+            Disk used by build results: {formatBytes(project.data.diskBytes ?? 0)}
+          </p>
           <NewBuildForm project={project.data} />
           <section aria-labelledby="chroots-heading">
             <h2 id="chroots-heading">Chroots</h2>
