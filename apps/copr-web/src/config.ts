@@ -29,6 +29,10 @@ const schema = redisEnvSchema.extend({
     }
     return nets;
   }),
+  /** Auto-prune: results of builds superseded by a newer success are removed this many days after they ended. */
+  pruneDays: z.coerce.number().min(0).max(3650).default(14),
+  /** Seconds between auto-prune passes; 0 turns pruning off. */
+  pruneIntervalS: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
   /** Chroots projects may use. */
   chroots: z.string().default(DEFAULT_CHROOTS).transform((s) => s.split(",").map((c) => c.trim()).filter((c) => c !== "")),
   /** Directory of the built web UI (index.html and assets/) served for every page route. */
@@ -60,6 +64,8 @@ export function loadWebConfig(env: Readonly<Record<string, string | undefined>> 
     maxSrpmMiB: { env: "COPR_WEB_MAX_SRPM_MIB", help: "largest SRPM accepted, MiB, default 500" },
     urlFetchTimeoutS: { env: "COPR_WEB_URL_FETCH_TIMEOUT_S", help: "seconds a build from a URL may take to download its SRPM, default 120" },
     urlAllowNets: { env: "COPR_WEB_URL_ALLOW_NETS", help: "comma-separated CIDRs that SRPM URLs may point into although not public (e.g. 127.0.0.0/8), default none" },
+    pruneDays: { env: "COPR_PRUNE_DAYS", help: "days after which superseded and failed builds' results are pruned (projects with auto-prune on), default 14" },
+    pruneIntervalS: { env: "COPR_PRUNE_INTERVAL_S", help: "seconds between pruning passes, 0 = off, default 3600" },
     chroots: { env: "COPR_WEB_CHROOTS", help: `comma-separated chroots projects may use, default ${DEFAULT_CHROOTS}` },
     uiDir: { env: "COPR_WEB_UI_DIR", help: "directory of the built web UI (npm run build:ui), default apps/copr-web/dist/ui" },
     debug: { env: "COPR_WEB_DEBUG", help: "1 puts stack traces in API error bodies (development only), default 0" },

@@ -7,12 +7,15 @@ import { Store } from "@copr/store";
 import { BusConnection, Console, RabbitMq3Admin, defaultLogger, parseBusConfig } from "@copr/bus";
 import type { WebConfig } from "./config.ts";
 import { createWebServer } from "./http/server.ts";
+import { Pruner } from "./retention/pruner.ts";
 import { rememberLostAgents } from "./builders/buildersList.ts";
 
 /** A running copr-web: HTTP server, store and queues. `close()` is safe twice. */
 export interface CoprWeb {
   url: string;
   store: Store;
+  /** Auto-prune; `runOnce(now)` runs a pass at once. */
+  pruner: Pruner;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
   });
   const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "", agents: console?.agents, brokerAdmin };
   const server = await createWebServer(deps);
+  const pruner = new Pruner(deps, { keepDays: config.pruneDays, intervalMs: config.pruneIntervalS * 1000 });
   await server.listen({ port: config.port, host: config.host });
   const port = (server.server.address() as AddressInfo).port;
   const url = config.publicUrl ?? `http://${config.host}:${port}`;
@@ -52,9 +56,11 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
   return {
     url,
     store,
+    pruner,
     close() {
       closing ??= (async () => {
         await server.close();
+        await pruner.close();
         await queues.close();
         queueRedis.disconnect();
         console?.close();

@@ -16,6 +16,7 @@ export class Projects extends StorePart {
       owner, name, chroots: [...new Set(chroots)], createdAt: Date.now(), enableNet: options.enableNet ?? false,
       // An id is used up by a refused duplicate only when two requests race.
       id: await this.redis.incr(this.keys.projectSeq()), ...text,
+      ...(options.autoPrune === false ? { autoPrune: false } : {}),
     };
     const created = await this.redis.hsetnx(this.keys.project(owner, name), "json", JSON.stringify(project));
     if (created === 0) throw new StoreError("EXISTS", `project ${owner}/${name} already exists`);

@@ -21,6 +21,8 @@ export interface Project {
   instructions?: string;
   homepage?: string;
   contact?: string;
+  /** Old builds' results are pruned (Copr's auto_prune); absent: on, as in Copr. */
+  autoPrune?: boolean;
   /** Being deleted: takes no new builds (set by `projects.markDeleting`, never in the JSON). */
   deleting?: boolean;
   /** Bytes of its builds' result files (kept by `projects.addDiskBytes`, never in the JSON). */
@@ -28,7 +30,7 @@ export interface Project {
 }
 
 /** What a new project may say besides its name and chroots. */
-export type ProjectOptions = Partial<Pick<Project, "enableNet" | "description" | "instructions" | "homepage" | "contact">>;
+export type ProjectOptions = Partial<Pick<Project, "enableNet" | "description" | "instructions" | "homepage" | "contact" | "autoPrune">>;
 
 export interface SrpmInfo {
   name: string;

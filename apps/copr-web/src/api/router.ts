@@ -26,6 +26,7 @@ export const appRouter = router({
         chroots: z.array(z.string()).min(1, "give at least one chroot"),
         enableNet: z.boolean().optional(),
         description: z.string().max(10_000, "description: at most 10,000 characters").optional(),
+        autoPrune: z.boolean().optional(),
       }))
       .mutation(async ({ ctx, input }) => {
         const unknown = input.chroots.filter((c) => !ctx.config.chroots.includes(c));
@@ -35,6 +36,7 @@ export const appRouter = router({
         return await ctx.store.projects.createProject(ctx.user.name, input.name, input.chroots, {
           enableNet: input.enableNet ?? false,
           ...(input.description === undefined ? {} : { description: input.description.trim() }),
+          ...(input.autoPrune === undefined ? {} : { autoPrune: input.autoPrune }),
         });
       }),
     /** Deletes a project and its builds (owner or admin); queued and running builds are canceled first. */

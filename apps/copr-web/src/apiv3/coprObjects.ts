@@ -123,8 +123,7 @@ export function coprProject(p: Project, publicUrl: string): CoprProject {
     devel_mode: false,
     persistent: false,
     unlisted_on_hp: false,
-    // Nothing is pruned yet: every build's results are kept.
-    auto_prune: false,
+    auto_prune: p.autoPrune !== false,
     chroot_repos: Object.fromEntries(p.chroots.map((c) => [c, repoBaseUrl({ baseUrl: publicUrl, owner: p.owner, project: p.name, chroot: c })])),
     additional_repos: [],
     enable_net: p.enableNet === true,

@@ -111,10 +111,9 @@ export function packageUrls(body: Json): string[] {
   return urls;
 }
 
-const PROJECT_KEYS = new Set(["name", "chroots", "description", "instructions", "homepage", "contact", "enable_net"]);
+const PROJECT_KEYS = new Set(["name", "chroots", "description", "instructions", "homepage", "contact", "enable_net", "auto_prune"]);
 const PROJECT_DEFAULTS: Record<string, (v: unknown) => boolean> = {
   // Copr's defaults that copr-cli always sends; this server behaves that way (or has no such thing).
-  auto_prune: oneOf(true, false),
   follow_fedora_branching: oneOf(true, false),
   bootstrap: oneOf("default", "unchanged"),
   isolation: oneOf("default", "unchanged"),
@@ -141,5 +140,7 @@ export function projectRequest(body: Json): NewCoprProject {
   }
   const enableNet = bool(body, "enable_net");
   if (enableNet !== undefined) options.enableNet = enableNet;
+  const autoPrune = bool(body, "auto_prune");
+  if (autoPrune !== undefined) options.autoPrune = autoPrune;
   return { name, chroots, options };
 }

@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { resultDir } from "@copr/repo";
-import { StoreError, type User } from "@copr/store";
+import { StoreError, type Build, type User } from "@copr/store";
 import { isFinal } from "@copr/domain";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/httpError.ts";
@@ -44,9 +44,7 @@ export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly numb
     }
     const { build, tasks } = removed;
     for (const t of tasks) {
-      const dir = resultDir(deps.resultsDir, { owner: build.owner, project: build.project, chroot: t.chroot, buildId: build.id, packageName: build.srpm.name });
-      await deps.store.projects.addDiskBytes(build.owner, build.project, -(await directoryBytes(dir)));
-      await rm(dir, { recursive: true, force: true });
+      await removeResultDir(deps, build, resultDir(deps.resultsDir, { owner: build.owner, project: build.project, chroot: t.chroot, buildId: build.id, packageName: build.srpm.name }));
       if (t.state === "succeeded") await deps.queues.control({ kind: "regenerate-repo", owner: build.owner, project: build.project, chroot: t.chroot });
     }
     deleted.push(id);
@@ -70,6 +68,12 @@ async function stopFirst(deps: WebDeps, user: User, ids: readonly number[], stop
       throw new HttpError(409, "IN_PROGRESS", `build ${id} is still stopping after its cancel; nothing was deleted, try again in a moment`);
     }
   }
+}
+
+/** Removes one of a build's result directories, taking its bytes off the project's disk use. */
+export async function removeResultDir(deps: WebDeps, build: Build, dir: string): Promise<void> {
+  await deps.store.projects.addDiskBytes(build.owner, build.project, -(await directoryBytes(dir)));
+  await rm(dir, { recursive: true, force: true });
 }
 
 /** Bytes of the regular files under `dir` (0 when it does not exist). */

@@ -11,12 +11,16 @@ export const createCommand = defineCommand({
   options: {
     chroot: { type: "string", multiple: true, arg: "CHROOT", help: "a chroot to build for, e.g. fedora-40-x86_64 (repeat for more; at least one)" },
     "enable-net": { type: "string", arg: "on|off", help: "let this project's builds use the network (default off: a build sees no network)" },
+    "auto-prune": { type: "string", arg: "on|off", help: "remove old builds' results once a newer build of the package succeeded (default on, as in Copr)" },
   },
   async run({ io, json, client }, [name = ""], values) {
     const chroots = values.chroot ?? [];
     if (chroots.length === 0) throw new CliError("USAGE", "give at least one --chroot CHROOT");
     const enableNet = onOffOption(values["enable-net"], "enable-net");
-    const project = await client.projects.create.mutate({ name, chroots, ...(enableNet === undefined ? {} : { enableNet }) });
+    const autoPrune = onOffOption(values["auto-prune"], "auto-prune");
+    const project = await client.projects.create.mutate({
+      name, chroots, ...(enableNet === undefined ? {} : { enableNet }), ...(autoPrune === undefined ? {} : { autoPrune }),
+    });
     if (json) printJson(io, project);
     else io.stdout(`New project ${project.owner}/${project.name} created with chroots: ${project.chroots.join(", ")}; network ${project.enableNet === true ? "on" : "off"}\n`);
     return 0;
