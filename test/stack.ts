@@ -47,7 +47,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
   }));
   const hh = await startHeadhunter({
     bus: busConfig(ns, "headhunter"), redisUrl: rns.urls.headhunter, redisPrefix: rns.keyPrefix, webUrl: web.url,
-    log, callTimeoutMs: 5000, missedIntervals: 3,
+    log, callTimeoutMs: 5000, missedIntervals: 3, metrics: { host: "127.0.0.1", port: 0 },
   });
   const sshd = await SshdInstance.start();
   const alice = await web.store.accounts.createUser("alice");

@@ -8,6 +8,7 @@ import { BusConnection, Console, RabbitMq3Admin, defaultLogger, parseBusConfig }
 import type { WebConfig } from "./config.ts";
 import { createWebServer } from "./http/server.ts";
 import { Pruner } from "./retention/pruner.ts";
+import { WebMetrics } from "./metrics/webMetrics.ts";
 import { rememberLostAgents } from "./builders/buildersList.ts";
 
 /** A running copr-web: HTTP server, store and queues. `close()` is safe twice. */
@@ -46,7 +47,8 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
     vhost: config.busVhost, domainPrefix: config.domainPrefix,
   });
   const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "", agents: console?.agents, brokerAdmin };
-  const server = await createWebServer(deps);
+  const metrics = new WebMetrics();
+  const server = await createWebServer(deps, metrics);
   const pruner = new Pruner(deps, { keepDays: config.pruneDays, intervalMs: config.pruneIntervalS * 1000 });
   await server.listen({ port: config.port, host: config.host });
   const port = (server.server.address() as AddressInfo).port;

@@ -32,6 +32,9 @@ const schema = busEnvSchema.extend(redisEnvSchema.shape).extend({
   ownerLimit: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_POLICY.ownerLimit),
   projectLimit: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_POLICY.projectLimit),
   ownerArchLimits: archLimits.default({}),
+  /** Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics; port 0 turns them off. */
+  metricsHost: z.string().default("127.0.0.1"),
+  metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
   /** How long an ended task's live log and an ended build's event stream stay in Redis, seconds. */
   liveGraceS: z.coerce.number().int().min(1).max(90 * 86_400).default(86_400),
 });
@@ -52,6 +55,8 @@ export function loadHeadhunterConfig(env: Readonly<Record<string, string | undef
     ownerLimit: { env: "COPR_SCHED_OWNER_LIMIT", help: "running tasks per owner, default 90" },
     projectLimit: { env: "COPR_SCHED_PROJECT_LIMIT", help: "running tasks per project, default 35" },
     ownerArchLimits: { env: "COPR_SCHED_OWNER_ARCH_LIMITS", help: "running tasks per owner on an arch, as ARCH=N,…, default none" },
+    metricsHost: { env: "COPR_HEADHUNTER_METRICS_HOST", help: "address of Headhunter's /metrics endpoint, default 127.0.0.1" },
+    metricsPort: { env: "COPR_HEADHUNTER_METRICS_PORT", help: "port of Headhunter's /metrics endpoint, 0 = off, default 9464" },
     liveGraceS: { env: "COPR_LIVE_LOG_GRACE_S", help: "seconds an ended task's live log stays in Redis (then builder-live.log.gz only), default 86400" },
   }, env);
 }

@@ -10,6 +10,8 @@ import { SchedulerSync } from "./dispatch/schedulerSync.ts";
 import { SchedulerWriteBack } from "./dispatch/schedulerWriteBack.ts";
 import { consumeStatus } from "./status/statusConsumer.ts";
 import { RepoJobs } from "./repo/repoJobs.ts";
+import { HeadhunterMetrics } from "./metrics/headhunterMetrics.ts";
+import { startMetricsServer } from "@copr/metrics";
 import { LiveDataRetention } from "./tasks/liveDataRetention.ts";
 import { DEFAULT_POLICY, type SchedulingPolicy } from "./scheduling/policy.ts";
 import { BatchGate } from "./scheduling/batchGate.ts";
@@ -31,6 +33,8 @@ export interface HeadhunterOptions {
   /** Seconds an ended task's live log and an ended build's events stay in Redis; default 86400. */
   liveGraceS?: number;
   onDispatched?: (task: Task, agent: string, ms: number) => void;
+  /** Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free one); absent: not served. */
+  metrics?: { host: string; port: number };
 }
 
 export interface Headhunter {
@@ -40,6 +44,9 @@ export interface Headhunter {
   console: Console;
   store: Store;
   scheduler: Scheduler;
+  metrics: HeadhunterMetrics;
+  /** The /metrics URL, when served. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -57,14 +64,24 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const writeBack = new SchedulerWriteBack(store, log);
   const scheduler = new Scheduler(o.policy ?? DEFAULT_POLICY, writeBack.hooks);
   const lifecycle = new TaskLifecycle({ store, scheduler, pool, topics, log });
+  const metrics = new HeadhunterMetrics({ scheduler, pool });
+  let redisConnected = false;
+  store.redis.on("ready", () => {
+    if (redisConnected) metrics.reconnected("redis");
+    redisConnected = true;
+  });
   // Each worker has its own broker user named like it: a heartbeat or reply sent as anyone else is not that worker's.
   const console = await Console.open(bus, { missedIntervals: o.missedIntervals, agentIdentity: "broker-user" });
-  const repoJobs = new RepoJobs({ connection, bullPrefix, console, pool, signals, log });
+  const repoJobs = new RepoJobs({ connection, bullPrefix, console, pool, signals, log, onRun: (ms, ok) => metrics.createrepo(ms, ok) });
   lifecycle.onSucceeded = (task) => repoJobs.enqueue({ owner: task.owner, project: task.project, chroot: task.chroot });
 
   const dispatcher = new Dispatcher({
     store, bus, console, pool, scheduler, lifecycle, log,
-    webUrl: o.webUrl, callTimeoutMs: o.callTimeoutMs, onDispatched: o.onDispatched,
+    webUrl: o.webUrl, callTimeoutMs: o.callTimeoutMs,
+    onDispatched: (task, agent, ms) => {
+      metrics.dispatched(ms);
+      o.onDispatched?.(task, agent, ms);
+    },
   });
   lifecycle.onQueued = (arch) => dispatcher.kick([arch]);
   const batches = new BatchGate({
@@ -78,6 +95,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   });
   const liveData = new LiveDataRetention({ store, log, graceS: o.liveGraceS ?? 86_400 });
   lifecycle.onEnded = async (task) => {
+    metrics.taskEnded(task);
     await batches.taskEnded(task);
     await liveData.taskEnded(task);
   };
@@ -99,6 +117,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 
   const watch = new AgentWatch({ console, store, pool, log, timeoutMs: o.callTimeoutMs });
   watch.on("gone", (agent, taskIds, reason) => {
+    metrics.agentLost();
     void (async () => {
       for (const id of taskIds) {
         const task = await store.builds.getTask(id);
@@ -118,17 +137,20 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   await sync.start();
   // Nothing was handed over while the broker was away: check and dispatch now.
   const onReconnected = (): void => {
+    metrics.reconnected("broker");
     sync.recheck("broker reconnected");
     dispatcher.kick();
   };
   bus.on("reconnected", onReconnected);
   dispatcher.kick();
+  const metricsServer = o.metrics === undefined ? undefined : await startMetricsServer(metrics.registry, o.metrics.host, o.metrics.port);
 
   let closing: Promise<void> | undefined;
   return {
-    pool, watch, console, store, scheduler,
+    pool, watch, console, store, scheduler, metrics, metricsUrl: metricsServer?.url,
     close() {
       closing ??= (async () => {
+        await metricsServer?.close();
         bus.off("reconnected", onReconnected);
         dispatcher.close();
         status.close();

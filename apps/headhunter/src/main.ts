@@ -19,6 +19,7 @@ runService("headhunter", log, async () => {
     missedIntervals: config.missedIntervals,
     policy: policyOf(config),
     liveGraceS: config.liveGraceS,
+    ...(config.metricsPort === 0 ? {} : { metrics: { host: config.metricsHost, port: config.metricsPort } }),
   });
   log.info({ agents: hh.console.agents.list().map((a) => a.name) }, "headhunter ready");
   return hh;

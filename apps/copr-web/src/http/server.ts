@@ -3,6 +3,8 @@ import type { WebDeps } from "../api/context.ts";
 import { errorResponse, type ErrorBody } from "./errorResponse.ts";
 import { apiV3Routes, sendCoprError } from "../apiv3/apiV3Routes.ts";
 import { trpcRoutes } from "./routes/trpcRoutes.ts";
+import { metricsRoutes } from "./routes/metricsRoutes.ts";
+import type { WebMetrics } from "../metrics/webMetrics.ts";
 import { uploadRoutes } from "./routes/uploadRoutes.ts";
 import { workerRoutes } from "./routes/workerRoutes.ts";
 import { fileRoutes } from "./routes/fileRoutes.ts";
@@ -19,7 +21,7 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
  * The copr-web HTTP server: tRPC under /trpc, uploads and downloads as plain
  * HTTP routes, published results and the web UI as static files. Not listening yet.
  */
-export async function createWebServer(deps: WebDeps): Promise<FastifyInstance> {
+export async function createWebServer(deps: WebDeps, metrics: WebMetrics): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     // close() ends open connections too (live pages keep SSE streams open).
@@ -43,6 +45,12 @@ export async function createWebServer(deps: WebDeps): Promise<FastifyInstance> {
     sendError(reply, 404, "NOT_FOUND", `nothing at ${req.method} ${req.url.split("?")[0] ?? ""}`);
   });
   app.get("/healthz", () => ({ ok: true }));
+  // Every answer counts, by route pattern (unmatched ones as "unmatched"), never by raw URL.
+  app.addHook("onResponse", (req, reply, next) => {
+    metrics.answered(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, reply.elapsedTime / 1000);
+    next();
+  });
+  await app.register(metricsRoutes(metrics));
   await app.register(trpcRoutes(deps));
   await app.register(uploadRoutes(deps));
   await app.register(apiV3Routes(deps), { prefix: "/api_3" });

@@ -21,15 +21,28 @@ export class RepoJobs {
   readonly #worker: Worker;
   readonly #closing = new AbortController();
 
-  constructor(deps: { connection: Redis; bullPrefix: string; console: Console; pool: AgentPool; signals: Signals; log: BusLogger }) {
+  constructor(deps: {
+    connection: Redis; bullPrefix: string; console: Console; pool: AgentPool; signals: Signals; log: BusLogger;
+    /** Each createrepo call's time and outcome (metrics). */
+    onRun?: (ms: number, ok: boolean) => void;
+  }) {
     const { console, pool, signals, log } = deps;
+    const onRun = deps.onRun ?? (() => undefined);
     this.#queue = new Queue(REPO_QUEUE, { connection: deps.connection, prefix: deps.bullPrefix });
     this.#worker = new Worker(
       REPO_QUEUE,
       async (job: Job) => {
         const ref = repoJobSchema.parse(job.data);
         const agent = await this.#capableAgent(pool, log);
-        const r = createrepoReply.parse(await console.call(agent, "createrepo", ref, { timeoutMs: 15 * 60_000 }));
+        const started = Date.now();
+        let r: z.output<typeof createrepoReply>;
+        try {
+          r = createrepoReply.parse(await console.call(agent, "createrepo", ref, { timeoutMs: 15 * 60_000 }));
+        } catch (error) {
+          onRun(Date.now() - started, false);
+          throw error;
+        }
+        onRun(r.duration_ms, true);
         log.info({ ...ref, agent, packages: r.packages, incremental: r.incremental, ms: r.duration_ms }, "repository regenerated");
         await signals.publish(repoDomain, "updated", { primary_uid: r.dir, ...ref, path: r.dir, packages: r.packages });
       },

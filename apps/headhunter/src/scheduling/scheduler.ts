@@ -25,7 +25,7 @@ export interface SchedulerHooks {
   reason?: (scope: string, text: string | null) => void;
 }
 
-type Lane = "ordinary" | "background";
+export type Lane = "ordinary" | "background";
 interface Queued extends SchedTask { seq: number }
 interface Running { task: SchedTask; startedAt: number; charged: number }
 
@@ -106,6 +106,11 @@ export class Scheduler {
 
   isRunning(taskId: string): boolean {
     return this.#running.has(taskId);
+  }
+
+  /** Queued tasks per arch and lane (for metrics): a read of counters, no scan. */
+  queuedByArch(): { arch: string; lane: Lane; count: number }[] {
+    return [...this.#lanes.entries()].map(([key, q]) => ({ arch: q.arch, lane: key.endsWith("\tbackground") ? "background" : "ordinary", count: q.count }));
   }
 
   /** Arches that have queued tasks. */

@@ -7,7 +7,7 @@ import { HttpError } from "../httpError.ts";
 import { safeRelativePath } from "./safePath.ts";
 
 /** Paths that belong to the API and file routes, never to the web UI (whose /api page is the client configuration). */
-const NOT_UI = [/^\/trpc(\/|$)/, /^\/api\//, /^\/api_3(\/|$)/, /^\/results(\/|$)/, /^\/repos(\/|$)/, /^\/healthz$/];
+const NOT_UI = [/^\/trpc(\/|$)/, /^\/api\//, /^\/api_3(\/|$)/, /^\/results(\/|$)/, /^\/repos(\/|$)/, /^\/healthz$/, /^\/metrics$/];
 
 /** Whether a GET for `path` is the web UI's to answer. */
 export function isUiPath(path: string): boolean {

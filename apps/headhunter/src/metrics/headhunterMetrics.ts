@@ -1,0 +1,87 @@
+import { componentRegistry, Counter, DURATION_BUCKETS_S, Gauge, Histogram, LATENCY_BUCKETS_S, type Registry } from "@copr/metrics";
+import type { Task } from "@copr/store";
+import type { AgentPool } from "../agents/agentPool.ts";
+import type { Scheduler } from "../scheduling/scheduler.ts";
+
+/**
+ * Headhunter's Prometheus metrics. Gauges are read from the scheduler and
+ * the agent pool when scraped; counters and histograms are fed by the
+ * events that change them.
+ */
+export class HeadhunterMetrics {
+  readonly registry: Registry;
+  readonly #dispatch: Histogram;
+  readonly #buildDuration: Histogram;
+  readonly #ended: Counter;
+  readonly #agentsLost: Counter;
+  readonly #reconnects: Counter;
+  readonly #createrepo: Histogram;
+
+  constructor(deps: { scheduler: Scheduler; pool: AgentPool }) {
+    const registry = componentRegistry("headhunter");
+    this.registry = registry;
+    const { scheduler, pool } = deps;
+    new Gauge({
+      name: "copr_queue_tasks", help: "Pending tasks queued for a slot, per arch and lane (ordinary, background)", labelNames: ["arch", "lane"], registers: [registry],
+      collect() {
+        this.reset();
+        for (const q of scheduler.queuedByArch()) this.set({ arch: q.arch, lane: q.lane }, q.count);
+      },
+    });
+    new Gauge({
+      name: "copr_running_tasks", help: "Tasks starting or running on an agent", registers: [registry],
+      collect() {
+        this.set(scheduler.runningCount);
+      },
+    });
+    new Gauge({
+      name: "copr_agents_online", help: "Agents that passed the token check and send heartbeats", registers: [registry],
+      collect() {
+        this.set(pool.snapshot().length);
+      },
+    });
+    new Gauge({
+      name: "copr_agent_slots", help: "Build slots of online agents, by use (free, used)", labelNames: ["use"], registers: [registry],
+      collect() {
+        const agents = pool.snapshot();
+        const used = agents.reduce((n, a) => n + a.used, 0);
+        this.set({ use: "used" }, used);
+        this.set({ use: "free" }, Math.max(0, agents.reduce((n, a) => n + a.slots, 0) - used));
+      },
+    });
+    this.#dispatch = new Histogram({
+      name: "copr_dispatch_latency_seconds", help: "From a slot being picked for a task to the agent accepting its build call", buckets: LATENCY_BUCKETS_S, registers: [registry],
+    });
+    this.#buildDuration = new Histogram({
+      name: "copr_build_duration_seconds", help: "Builder time of a task attempt, from start to end, by arch and final state",
+      labelNames: ["arch", "state"], buckets: DURATION_BUCKETS_S, registers: [registry],
+    });
+    this.#ended = new Counter({ name: "copr_tasks_ended_total", help: "Tasks that reached a final state, by state", labelNames: ["state"], registers: [registry] });
+    this.#agentsLost = new Counter({ name: "copr_agents_lost_total", help: "Agents declared lost (heartbeats stopped, or a restart)", registers: [registry] });
+    this.#reconnects = new Counter({ name: "copr_reconnects_total", help: "Reconnections to a service, by service (broker, redis)", labelNames: ["service"], registers: [registry] });
+    this.#createrepo = new Histogram({
+      name: "copr_createrepo_duration_seconds", help: "createrepo_c runs on the results host, by outcome", labelNames: ["outcome"], buckets: DURATION_BUCKETS_S, registers: [registry],
+    });
+  }
+
+  dispatched(ms: number): void {
+    this.#dispatch.observe(ms / 1000);
+  }
+
+  taskEnded(task: Task): void {
+    this.#ended.inc({ state: task.state });
+    if (task.startedAt !== null && task.endedAt !== null) this.#buildDuration.observe({ arch: task.arch, state: task.state }, Math.max(0, task.endedAt - task.startedAt) / 1000);
+  }
+
+  agentLost(): void {
+    this.#agentsLost.inc();
+  }
+
+  reconnected(service: "broker" | "redis"): void {
+    this.#reconnects.inc({ service });
+  }
+
+  createrepo(ms: number, ok: boolean): void {
+    this.#createrepo.observe({ outcome: ok ? "ok" : "failed" }, ms / 1000);
+  }
+}
