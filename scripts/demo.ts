@@ -159,12 +159,17 @@ async function main(): Promise<void> {
 
   let ready: () => void = () => undefined;
   const workerReady = new Promise<void>((ok) => (ready = ok));
-  startApp("headhunter", "apps/headhunter/src/main.ts", { ...bus("headhunter", broker.passwords.headhunter), COPR_REDIS_URL: redis.url("headhunter"), COPR_WEB_URL: webUrl }, (l) => {
+  // Metrics on free loopback ports, never the standard ones.
+  const [headhunterMetrics, workerMetrics] = [await freePort(), await freePort()];
+  startApp("headhunter", "apps/headhunter/src/main.ts", {
+    ...bus("headhunter", broker.passwords.headhunter), COPR_REDIS_URL: redis.url("headhunter"), COPR_WEB_URL: webUrl, COPR_HEADHUNTER_METRICS_PORT: String(headhunterMetrics),
+  }, (l) => {
     if (l.includes("token ok, ready") && l.includes(workerName)) ready();
   });
   startApp("worker", "apps/worker/src/main.ts", {
     ...bus(workerName, workerBrokerPassword), COPR_WORKER_NAME: workerName, COPR_WORKER_TOKEN: workerToken, COPR_WORKER_WEB_URL: webUrl, COPR_WORKER_STATE_DIR: join(dir, "worker"),
     COPR_WORKER_BUILDERS: join(dir, "builders.json"), COPR_WORKER_RESULTS_DIR: join(dir, "web", "results"), COPR_WORKER_HEARTBEAT_MS: "2000",
+    COPR_WORKER_METRICS_PORT: String(workerMetrics),
   });
   await workerReady;
 
@@ -183,6 +188,7 @@ async function main(): Promise<void> {
     `demo: results: ${webUrl}/results/demo/hello/fedora-40-x86_64/  (results and repodata)`,
     `demo: .repo:   ${repoUrl}`,
     `demo:          dnf config-manager --add-repo ${repoUrl} && dnf install hello`,
+    `demo: metrics: ${webUrl}/metrics  http://127.0.0.1:${headhunterMetrics}/metrics (Headhunter)  http://127.0.0.1:${workerMetrics}/metrics (worker)`,
     `demo: CLI:     copr list-builds demo/hello --config ${userConfig}   (npm link puts copr on PATH; or: npm run copr -- …)`,
     `demo: bus UI:  http://127.0.0.1:${broker.managementPort}/  (copr-admin / ${broker.passwords["copr-admin"]})`,
     once ? "demo: --once given, stopping." : "demo: running; press Ctrl-C to stop everything.",

@@ -14,9 +14,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe("metrics operators can graph", () => {
-  it("counts a build in Headhunter's and copr-web's /metrics, in Prometheus text", async () => {
+  it("counts a build in Headhunter's, the worker's and copr-web's /metrics, in Prometheus text", async () => {
     await using s = await startStack();
-    await s.worker("fedoraproject:copr-worker:w1");
+    const worker = await s.worker("fedoraproject:copr-worker:w1");
     const id = await s.submit(helloSpec());
     expect((await s.waitFinal(id))[0]?.state).toBe("succeeded");
     const url = s.hh.metricsUrl ?? "";
@@ -34,6 +34,15 @@ describe("metrics operators can graph", () => {
     expect(sample(text, "copr_agent_slots", { use: "used" })).toBe(0);
     expect(sample(text, "copr_running_tasks")).toBe(0);
     expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+
+    // The worker sends its final status, then counts the build: wait for the count.
+    let workerText = "";
+    await until(async () => {
+      workerText = await (await fetch(worker.metricsUrl ?? "")).text();
+      return sample(workerText, "copr_worker_builds_ended_total", { component: "worker", arch: "x86_64", state: "succeeded" }) === 1;
+    }, 30_000, "the worker's build count");
+    expect(sample(workerText, "copr_worker_build_duration_seconds_count", { arch: "x86_64", state: "succeeded" })).toBe(1);
+    expect(sample(workerText, "copr_worker_slots", { use: "free" })).toBe(2);
 
     const web = await fetch(`${s.web.url}/metrics`);
     expect(web.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -71,6 +71,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
         connect: connectBuilder,
         resultsDir: options.createrepo === false ? undefined : resultsDir,
         log,
+        metrics: { host: "127.0.0.1", port: 0 },
       });
       workers.push(w);
       return w;
@@ -91,6 +92,8 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
           COPR_BUS_PORT: String(ns.amqpPort), COPR_BUS_VHOST: ns.vhost, COPR_BUS_USER: username, COPR_BUS_PASSWORD: password,
           COPR_WORKER_NAME: name, COPR_WORKER_TOKEN: token, COPR_WORKER_WEB_URL: web.url, COPR_WORKER_STATE_DIR: dir, COPR_WORKER_HEARTBEAT_MS: "1000",
           COPR_WORKER_BUILDERS: join(dir, "builders.json"),
+          // No metrics port: several of these may run at once.
+          COPR_WORKER_METRICS_PORT: "0",
         },
         stdio: ["ignore", "pipe", "pipe"],
       });

@@ -21,6 +21,9 @@ const schema = busEnvSchema.extend({
   webUrl: z.url({ error: "must be an http(s) URL such as http://copr.example.org:8080" }).transform((u) => u.replace(/\/+$/, "")).default("http://127.0.0.1:8080"),
   /** Results root of copr-web on this host: when set, this worker also regenerates repositories. */
   resultsDir: z.string().optional(),
+  /** Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics; port 0 turns them off. */
+  metricsHost: z.string().default("127.0.0.1"),
+  metricsPort: z.coerce.number().int().min(0).max(65535).default(9465),
   /** Broker users allowed to start and cancel builds here. */
   dispatchers: z.string().default("headhunter").transform((s) => s.split(",").map((u) => u.trim()).filter((u) => u !== "")),
 });
@@ -39,6 +42,8 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     buildersFile: { env: "COPR_WORKER_BUILDERS", help: "JSON file with the builder hosts (host, port, user, key_file, host_key_fingerprint, arches, slots)" },
     webUrl: { env: "COPR_WORKER_WEB_URL", help: "copr-web's URL as this worker reaches it (the same as Headhunter's COPR_WEB_URL), default http://127.0.0.1:8080" },
     resultsDir: { env: "COPR_WORKER_RESULTS_DIR", help: "copr-web's results directory, if this worker runs createrepo_c for it" },
+    metricsHost: { env: "COPR_WORKER_METRICS_HOST", help: "address of the worker's /metrics endpoint, default 127.0.0.1" },
+    metricsPort: { env: "COPR_WORKER_METRICS_PORT", help: "port of the worker's /metrics endpoint, 0 = off, default 9465 (one per worker on a host)" },
     dispatchers: { env: "COPR_WORKER_DISPATCHERS", help: "comma-separated broker users that may start and cancel builds, default headhunter" },
   }, env);
   if (config.busUser !== undefined && config.busUser !== config.name) {

@@ -1,4 +1,6 @@
 import { Agent, BusConnection, BusError, Signals, type BusConfig, type BusLogger } from "@copr/bus";
+import { startMetricsServer } from "@copr/metrics";
+import { WorkerMetrics } from "./metrics/workerMetrics.ts";
 import { nextEpoch } from "./agent/epoch.ts";
 import { registerMethods } from "./agent/methods.ts";
 import { RepoMethods } from "./agent/repoMethods.ts";
@@ -25,11 +27,15 @@ export interface WorkerOptions {
   /** copr-web's results root, when this worker also regenerates repositories */
   resultsDir?: string | undefined;
   log: BusLogger;
+  /** Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free one); absent: not served. */
+  metrics?: { host: string; port: number };
 }
 
 export interface Worker {
   agent: Agent;
   runner: BuildRunner;
+  /** The /metrics URL, when served. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -39,7 +45,14 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   await probeHosts(o.hosts, o.connect, o.log);
   const bus = await BusConnection.open({ ...o.bus, containerId: o.bus.containerId ?? o.name }, { logger: o.log });
   const provisioners: Provisioner[] = [new StaticProvisioner(o.hosts), ...(o.provisioners ?? [])];
-  const runner = new BuildRunner({ provisioners, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, webUrl: o.webUrl, log: o.log });
+  // (The slots are read when scraped, by then the runner exists.)
+  const metrics: WorkerMetrics = new WorkerMetrics(() => runner.slots);
+  const runner = new BuildRunner({
+    provisioners, connect: o.connect, signals: new Signals(bus), agentName: o.name, token: o.token, webUrl: o.webUrl, log: o.log,
+    onEnded: (arch, state, seconds) => metrics.buildEnded(arch, state, seconds),
+  });
+  const onReconnected = (): void => metrics.reconnected();
+  bus.on("reconnected", onReconnected);
   const repo = o.resultsDir === undefined ? undefined : new RepoMethods(o.resultsDir);
   const epoch = await nextEpoch(o.stateDir);
   let agent: Agent;
@@ -60,13 +73,17 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     throw error;
   }
   registerMethods(agent, { token: o.token, dispatchers: o.dispatchers ?? ["headhunter"], startedAt: Date.now(), runner, repo });
+  const metricsServer = o.metrics === undefined ? undefined : await startMetricsServer(metrics.registry, o.metrics.host, o.metrics.port);
   o.log.info({ agent: o.name, epoch, arches: runner.arches, slots: runner.slots.total, createrepo: repo !== undefined }, "worker agent ready");
   let closing: Promise<void> | undefined;
   return {
     agent,
     runner,
+    metricsUrl: metricsServer?.url,
     close() {
       closing ??= (async () => {
+        bus.off("reconnected", onReconnected);
+        await metricsServer?.close();
         await runner.close();
         await Promise.all(provisioners.map((p) => p.close()));
         agent.close();

@@ -48,9 +48,15 @@ export class BuildRunner {
   readonly #tokenKey: string;
   readonly #log: BusLogger;
   readonly #running = new Map<string, Running>();
+  readonly #onEnded: (arch: string, state: "succeeded" | "failed" | "canceled", seconds: number) => void;
   #seq = 0;
 
-  constructor(deps: { provisioners: readonly Provisioner[]; connect: Connect; signals: Signals; agentName: string; token: string; webUrl: string; log: BusLogger }) {
+  constructor(deps: {
+    provisioners: readonly Provisioner[]; connect: Connect; signals: Signals; agentName: string; token: string; webUrl: string; log: BusLogger;
+    /** Each build's end: arch, final state and seconds since it was accepted (metrics). */
+    onEnded?: (arch: string, state: "succeeded" | "failed" | "canceled", seconds: number) => void;
+  }) {
+    this.#onEnded = deps.onEnded ?? (() => undefined);
     this.#webUrl = deps.webUrl.replace(/\/+$/, "");
     this.#provisioners = deps.provisioners;
     this.#connect = deps.connect;
@@ -93,7 +99,10 @@ export class BuildRunner {
     if (claim === undefined) throw new AgentMethodError("BUSY", `no builder host with a free slot for ${args.arch}`);
     const run: Running = { args, claim, host: undefined, connection: undefined, pidFile: "", cancel: undefined, done: Promise.resolve() };
     this.#running.set(key, run);
-    run.done = this.#build(run).finally(() => this.#running.delete(key));
+    const accepted = Date.now();
+    run.done = this.#build(run).then(
+      (state) => this.#onEnded(args.arch, state, (Date.now() - accepted) / 1000),
+    ).finally(() => this.#running.delete(key));
     return { accepted: true, host: claim.label, already_running: false };
   }
 
@@ -125,7 +134,7 @@ export class BuildRunner {
     }, { owner: args.owner, project: args.project, chroot: args.chroot, arch: args.arch, build_id: args.build_id });
   }
 
-  async #build(run: Running): Promise<void> {
+  async #build(run: Running): Promise<"succeeded" | "failed" | "canceled"> {
     const { args } = run;
     const local = await mkdtemp(join(tmpdir(), `copr-worker-${args.task_id}-`));
     // The full log goes to disk as it comes (gzip), not into memory: a build log can be large.
@@ -253,6 +262,7 @@ export class BuildRunner {
       await this.#status(args, final.state, final.reason).catch((err: unknown) => this.#log.error({ task: args.task_id, err: String(err) }, "final status not published"));
       this.#log.info({ task: args.task_id, attempt: args.attempt, host: run.host?.name ?? run.claim.label, state: final.state, reason: final.reason }, "build ended");
     }
+    return final.state;
   }
 
   async #fetchSrpm(args: BuildArgs, path: string): Promise<void> {
