@@ -30,6 +30,9 @@ describe("metrics operators can graph", () => {
     expect(sample(text, "copr_tasks_ended_total", { component: "headhunter", state: "succeeded" })).toBe(1);
     expect(sample(text, "copr_build_duration_seconds_count", { arch: "x86_64", state: "succeeded" })).toBe(1);
     expect(sample(text, "copr_dispatch_latency_seconds_count")).toBe(1);
+    expect(sample(text, "copr_rpc_calls_total", { method: "build", outcome: "ok" })).toBe(1);
+    expect(sample(text, "copr_rpc_call_duration_seconds_count", { method: "build" })).toBe(1);
+    expect(sample(text, "copr_rpc_calls_total", { method: "createrepo", outcome: "ok" })).toBe(1);
     expect(sample(text, "copr_agents_online")).toBe(1);
     expect(sample(text, "copr_agent_slots", { use: "used" })).toBe(0);
     expect(sample(text, "copr_running_tasks")).toBe(0);

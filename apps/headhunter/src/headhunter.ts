@@ -71,7 +71,9 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
     redisConnected = true;
   });
   // Each worker has its own broker user named like it: a heartbeat or reply sent as anyone else is not that worker's.
-  const console = await Console.open(bus, { missedIntervals: o.missedIntervals, agentIdentity: "broker-user" });
+  const console = await Console.open(bus, {
+    missedIntervals: o.missedIntervals, agentIdentity: "broker-user", onCallEnded: (method, outcome, ms) => metrics.rpcCall(method, outcome, ms),
+  });
   const repoJobs = new RepoJobs({ connection, bullPrefix, console, pool, signals, log, onRun: (ms, ok) => metrics.createrepo(ms, ok) });
   lifecycle.onSucceeded = (task) => repoJobs.enqueue({ owner: task.owner, project: task.project, chroot: task.chroot });
 

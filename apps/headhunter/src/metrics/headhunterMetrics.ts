@@ -16,6 +16,8 @@ export class HeadhunterMetrics {
   readonly #agentsLost: Counter;
   readonly #reconnects: Counter;
   readonly #createrepo: Histogram;
+  readonly #rpcCalls: Counter;
+  readonly #rpcDuration: Histogram;
 
   constructor(deps: { scheduler: Scheduler; pool: AgentPool }) {
     const registry = componentRegistry("headhunter");
@@ -59,6 +61,13 @@ export class HeadhunterMetrics {
     this.#ended = new Counter({ name: "copr_tasks_ended_total", help: "Tasks that reached a final state, by state", labelNames: ["state"], registers: [registry] });
     this.#agentsLost = new Counter({ name: "copr_agents_lost_total", help: "Agents declared lost (heartbeats stopped, or a restart)", registers: [registry] });
     this.#reconnects = new Counter({ name: "copr_reconnects_total", help: "Reconnections to a service, by service (broker, redis)", labelNames: ["service"], registers: [registry] });
+    this.#rpcCalls = new Counter({
+      name: "copr_rpc_calls_total", help: "Calls to agents over the bus, by method and outcome (ok, or the error code: TIMEOUT, BUSY, …)",
+      labelNames: ["method", "outcome"], registers: [registry],
+    });
+    this.#rpcDuration = new Histogram({
+      name: "copr_rpc_call_duration_seconds", help: "Time from a call to an agent to its answer, by method", labelNames: ["method"], buckets: LATENCY_BUCKETS_S, registers: [registry],
+    });
     this.#createrepo = new Histogram({
       name: "copr_createrepo_duration_seconds", help: "createrepo_c runs on the results host, by outcome", labelNames: ["outcome"], buckets: DURATION_BUCKETS_S, registers: [registry],
     });
@@ -79,6 +88,11 @@ export class HeadhunterMetrics {
 
   reconnected(service: "broker" | "redis"): void {
     this.#reconnects.inc({ service });
+  }
+
+  rpcCall(method: string, outcome: string, ms: number): void {
+    this.#rpcCalls.inc({ method, outcome });
+    this.#rpcDuration.observe({ method }, ms / 1000);
   }
 
   createrepo(ms: number, ok: boolean): void {

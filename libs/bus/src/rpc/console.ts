@@ -34,6 +34,11 @@ export interface ConsoleOptions {
    * dropped and reported as an `impostor` event of the registry.
    */
   agentIdentity?: "claimed" | "broker-user";
+  /**
+   * Told of every call's end: the method, "ok" or the error's code (TIMEOUT,
+   * the agent's error code, …) and how long it took, ms (for metrics).
+   */
+  onCallEnded?: (method: string, outcome: string, ms: number) => void;
 }
 
 interface Pending {
@@ -58,6 +63,7 @@ export class Console {
   readonly agents: AgentRegistry;
   readonly #bus: BusConnection;
   readonly #replyAddress: string;
+  readonly #onCallEnded: ((method: string, outcome: string, ms: number) => void) | undefined;
   readonly #strictIdentity: boolean;
   readonly #pending = new Map<string, Pending>();
   readonly #locates = new Map<string, (name: string, body: unknown) => void>();
@@ -82,6 +88,7 @@ export class Console {
     this.#replyAddress = bus.profile.replyAddress(this.id);
     this.agents = new AgentRegistry(options.missedIntervals ?? 3);
     this.#strictIdentity = options.agentIdentity === "broker-user";
+    this.#onCallEnded = options.onCallEnded;
   }
 
   /** Whether a message claiming to come from `agent` may be believed; reports an impostor otherwise. */
@@ -130,7 +137,8 @@ export class Console {
       { _object_id: { _agent_name: agent }, _method_name: method, _arguments: args },
       { message_id: correlationId, correlation_id: correlationId, reply_to: this.#replyAddress, ttl: timeoutMs, user_id: this.#bus.userId, application_properties: props },
     );
-    return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const call = new Promise<unknown>((resolve, reject) => {
       const deadline = Date.now() + timeoutMs;
       const timer = setTimeout(() => {
         this.#pending.delete(correlationId);
@@ -140,6 +148,17 @@ export class Console {
       this.#pending.set(correlationId, pending);
       this.#send(correlationId, pending);
     });
+    const onEnded = this.#onCallEnded;
+    if (onEnded !== undefined) {
+      call.then(
+        () => onEnded(method, "ok", performance.now() - started),
+        (error: unknown) => {
+          const code = (error as { code?: unknown } | null)?.code;
+          onEnded(method, typeof code === "string" ? code : "error", performance.now() - started);
+        },
+      );
+    }
+    return call;
   }
 
   #send(correlationId: string, p: Pending): void {
