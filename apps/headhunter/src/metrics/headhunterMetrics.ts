@@ -31,6 +31,14 @@ export class HeadhunterMetrics {
       },
     });
     new Gauge({
+      name: "copr_pending_tasks_by_reason", help: "Queued tasks by what holds them back: slot (a free slot), batch, project, owner, owner-arch (limits), arch (no builder), background",
+      labelNames: ["reason"], registers: [registry],
+      collect() {
+        this.reset();
+        for (const [reason, count] of scheduler.waitingByReasonKind()) this.set({ reason }, count);
+      },
+    });
+    new Gauge({
       name: "copr_running_tasks", help: "Tasks starting or running on an agent", registers: [registry],
       collect() {
         this.set(scheduler.runningCount);

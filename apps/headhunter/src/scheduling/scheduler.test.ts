@@ -16,6 +16,19 @@ function scheduler(policy: Partial<SchedulingPolicy> = {}) {
 }
 
 describe("Scheduler", () => {
+  it("counts queued tasks by the kind of reason that holds them, for metrics", () => {
+    const { s } = scheduler({ ownerLimit: 1 });
+    s.setOnline([]);
+    s.add(task("a"));
+    s.add(task("a"));
+    expect(Object.fromEntries(s.waitingByReasonKind())).toEqual({ arch: 2 });
+    s.setOnline(["x86_64"]);
+    expect(Object.fromEntries(s.waitingByReasonKind())).toEqual({ slot: 2 });
+    expect(s.pick("x86_64", 0)?.owner).toBe("a");
+    // a is at its limit of 1 running task: the other waits for the owner.
+    expect(Object.fromEntries(s.waitingByReasonKind())).toEqual({ owner: 1 });
+  });
+
   it("gives a newcomer the next slot however many tasks another owner queued", () => {
     const { s } = scheduler();
     for (let i = 0; i < 3000; i++) s.add(task("a"));

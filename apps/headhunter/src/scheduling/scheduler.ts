@@ -223,6 +223,22 @@ export class Scheduler {
     for (const arch of this.arches()) this.#refreshArchReasons(arch);
   }
 
+  /**
+   * How many queued tasks wait for each kind of reason (the scope of the
+   * reason that holds them: batch, project, owner, owner-arch, arch,
+   * background; "slot" when only a free slot is missing). For metrics: one
+   * pass over the queued tasks, a few map reads each.
+   */
+  waitingByReasonKind(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const q of this.#queued.values()) {
+      const scope = waitScopes(q).find((sc) => this.#reasons.has(sc));
+      const kind = scope === undefined ? "slot" : (scope.split(":")[0] ?? "slot");
+      out.set(kind, (out.get(kind) ?? 0) + 1);
+    }
+    return out;
+  }
+
   /** Why a queued task waits, in words. */
   reason(taskId: string): string | null {
     const q = this.#queued.get(taskId);
