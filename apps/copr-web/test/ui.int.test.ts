@@ -269,6 +269,9 @@ describe("copr-web UI in a browser", () => {
     await f.web.store.projects.createProject("bob", "tools", ["fedora-40-x86_64"]);
     const bobs = await submit(f, bob.token, "bob", "tools");
     await f.web.store.builds.transitionTask(bobs.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);
+    // One more of bob's that ran and ended: the chart's "ended" bar.
+    const done = await submit(f, bob.token, "bob", "tools");
+    for (const to of ["starting", "running", "succeeded"] as const) await f.web.store.builds.transitionTask(done.taskIds[0] ?? "", to, { agent: WORKER, startedAt: Date.now() }, 0);
     // As Headhunter publishes it when alice runs as many tasks as allowed.
     await f.web.store.scheduling.setReasons([["owner:alice", "owner at its limit 90/90"]]);
     const { page, errors } = await openPage();
@@ -281,6 +284,9 @@ describe("copr-web UI in a browser", () => {
     expect([await cell("arch", "x86_64", 0).textContent(), await cell("arch", "x86_64", 1).textContent()]).toEqual(["1", "1"]);
     expect([await cell("arch", "aarch64", 0).textContent(), await cell("arch", "aarch64", 1).textContent()]).toEqual(["1", "0"]);
     expect(await cell("chroot", "fedora-40-aarch64", 0).textContent()).toBe("1");
+    const chart = page.getByTestId("status-history");
+    expect(await chart.locator("figcaption").textContent()).toMatch(/^Last hour: pending \(up to 2\), ended per minute \(up to 1; 1 in all\)\.$/);
+    expect(await chart.locator("rect.bar").count()).toBe(1);
     await page.getByRole("button", { name: "2 pending tasks of owner alice" }).click();
     const group = page.getByTestId("status-group");
     await group.getByText("1–2 of 2").waitFor({ timeout: SHOWN });
@@ -292,7 +298,7 @@ describe("copr-web UI in a browser", () => {
     await page.getByRole("link", { name: "Builds", exact: true }).click();
     await page.getByRole("heading", { name: "Recent builds" }).waitFor({ timeout: SHOWN });
     await page.getByTestId("pending-total").getByText("2").waitFor({ timeout: SHOWN });
-    expect(await page.locator("tr[data-build]").count()).toBe(2);
+    expect(await page.locator("tr[data-build]").count()).toBe(3);
     await shot(page, "home");
     // The visible pending build is watched: its row follows a state change.
     await f.web.store.builds.transitionTask(alices.taskIds[0] ?? "", "starting", { agent: WORKER, startedAt: Date.now() }, 0);

@@ -68,6 +68,13 @@ if from_b ~= to_b then
     end
   end
 end
+-- per-minute history for the status chart (keys as in keys.ts statsPendingAt / statsEndedAt), kept 2 h
+local minute = math.floor(tonumber(now) / 60000)
+redis.call('SET', sp .. 'pending:at:' .. minute, redis.call('GET', sp .. 'pending:total') or '0', 'EX', 7200)
+if ARGV[4] == '1' then
+  redis.call('INCR', sp .. 'ended:at:' .. minute)
+  redis.call('EXPIRE', sp .. 'ended:at:' .. minute, 7200)
+end
 return {'OK', cur}
 `;
 

@@ -63,6 +63,9 @@ export function storeKeys(prefix: string) {
     statsPrefix: () => `${prefix}stats:`,
     statsCounts: (bucket: StatusBucket, dim: StatusDimension) => `${prefix}stats:${bucket}:count:${dim}`,
     statsTotal: (bucket: StatusBucket) => `${prefix}stats:${bucket}:total`,
+    /** per-minute history (minute = ms since the epoch / 60000), kept 2 h; written by the transition script as stats:<name>:at:<minute> */
+    statsPendingAt: (minute: number) => `${prefix}stats:pending:at:${minute}`,
+    statsEndedAt: (minute: number) => `${prefix}stats:ended:at:${minute}`,
     statsTasks: (bucket: StatusBucket) => `${prefix}stats:${bucket}:tasks`,
     statsGroupTasks: (bucket: StatusBucket, dim: StatusDimension, value: string) => `${prefix}stats:${bucket}:tasks:${dim}:${value}`,
     /** counter of batch ids */

@@ -40,4 +40,28 @@ export class StatusIndex extends StorePart {
     const [total, ids] = await Promise.all([this.redis.zcard(key), this.redis.zrange(key, String(offset), String(offset + limit - 1))]);
     return { total, tasks: await this.#scheduling.withWaitReasons(await this.#builds.getTasks(ids)) };
   }
+
+  /**
+   * The last `minutes` minutes, oldest first: tasks pending at the end of
+   * each minute (carried forward through minutes without a task move; the
+   * current minute is live) and tasks that ended in it.
+   */
+  async history(now: number, minutes = 60): Promise<{ minute: number; pending: number; ended: number }[]> {
+    const last = Math.floor(now / 60_000);
+    const range = Array.from({ length: minutes }, (_, i) => last - minutes + 1 + i);
+    const [pending, ended, total] = await Promise.all([
+      this.redis.mget(...range.map((m) => this.keys.statsPendingAt(m))),
+      this.redis.mget(...range.map((m) => this.keys.statsEndedAt(m))),
+      this.redis.get(this.keys.statsTotal("pending")),
+    ]);
+    // Carry the last known value forward; before the first sample in the window, the first one there is.
+    const first = pending.find((v) => v !== null);
+    let carried = first === undefined || first === null ? Number(total ?? 0) : Number(first);
+    return range.map((minute, i) => {
+      const p = pending[i];
+      if (p !== null && p !== undefined) carried = Number(p);
+      const value = minute === last ? Number(total ?? 0) : carried;
+      return { minute: minute * 60_000, pending: Math.max(0, value), ended: Number(ended[i] ?? 0) };
+    });
+  }
 }

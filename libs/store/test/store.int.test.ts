@@ -138,6 +138,25 @@ describe("store", () => {
     await expect(s.workers.removeWorker("nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("keeps an hour of per-minute history: pending carried forward, ended counted in its minute", async () => {
+    await using s = await store();
+    const srpm = { name: "p", epoch: null, version: "1", release: "1", sha256: "ab".repeat(32), size: 1, file: "x" };
+    const { tasks } = await s.builds.createBuild({ owner: "alice", project: "p", submittedBy: "alice", srpm, chroots: [{ chroot: "fedora-40-x86_64" }, { chroot: "epel-9-x86_64" }, { chroot: "fedora-41-x86_64" }] });
+    const [a, b] = tasks;
+    await s.builds.transitionTask(a?.id ?? "", "starting", { agent: "x:y:z" }, 0);
+    await s.builds.transitionTask(a?.id ?? "", "canceled", {}, 0);
+    await s.builds.transitionTask(b?.id ?? "", "canceled", {});
+    const now = Date.now();
+    const hour = await s.status.history(now, 60);
+    expect(hour).toHaveLength(60);
+    // (The moves may straddle a minute boundary: the ended ones are counted in the minutes they happened.)
+    expect([hour.at(-1)?.minute, hour.at(-1)?.pending, hour.reduce((n, p) => n + p.ended, 0)]).toEqual([Math.floor(now / 60_000) * 60_000, 1, 2]);
+    // Five minutes later with no move: the pending count carries on, the ended ones stay in their minutes.
+    const later = await s.status.history(now + 5 * 60_000, 60);
+    expect(later.slice(-5).map((p) => [p.pending, p.ended])).toEqual([[1, 0], [1, 0], [1, 0], [1, 0], [1, 0]]);
+    expect(later.reduce((n, p) => n + p.ended, 0)).toBe(2);
+  });
+
   it("keeps status counts and pages per owner, arch and chroot without scanning", async () => {
     await using s = await store();
     const a = await s.builds.createBuild({ owner: "alice", project: "p", submittedBy: "alice", srpm, chroots: [{ chroot: "fedora-40-x86_64" }, { chroot: "fedora-40-aarch64" }] });

@@ -146,6 +146,8 @@ export const appRouter = router({
       const [pending, running] = await Promise.all([ctx.store.status.statusCounts("pending"), ctx.store.status.statusCounts("running")]);
       return { pending, running };
     }),
+    /** The last hour, a point per minute: tasks pending and tasks ended (the status page's chart). */
+    history: publicProcedure.query(({ ctx }) => ctx.store.status.history(Date.now(), 60)),
     tasks: publicProcedure
       .input(z.object({
         bucket: z.enum(["pending", "running"]),

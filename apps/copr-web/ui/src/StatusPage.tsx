@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { useSession } from "./ApiContext.ts";
 import { ErrorMessage } from "./ErrorMessage.tsx";
+import { HistoryChart } from "./HistoryChart.tsx";
 import { StatusCounts } from "./StatusCounts.tsx";
 import { StatusTaskList, type StatusBucket, type StatusDim } from "./StatusTaskList.tsx";
 import { useQuery } from "./useQuery.ts";
@@ -11,6 +12,7 @@ const DIMS: StatusDim[] = ["owner", "arch", "chroot"];
 export function StatusPage() {
   const { api } = useSession();
   const summary = useQuery("summary", () => api.status.summary.query());
+  const history = useQuery("history", () => api.status.history.query());
   const [open, setOpen] = useState<{ bucket: StatusBucket; dim: StatusDim; value: string } | null>(null);
   const counts = summary.data;
   return (
@@ -21,10 +23,11 @@ export function StatusPage() {
         <>
           <p>
             <strong>{counts.pending.total}</strong> pending, <strong>{counts.running.total}</strong> running.{" "}
-            <button type="button" onClick={summary.reload}>
+            <button type="button" onClick={() => { summary.reload(); history.reload(); }}>
               Refresh
             </button>
           </p>
+          {history.data !== undefined && <HistoryChart points={history.data} />}
           <div className="columns">
             {DIMS.map((dim) => (
               <StatusCounts key={dim} summary={counts} dim={dim} onOpen={(bucket, value) => setOpen({ bucket, dim, value })} />
