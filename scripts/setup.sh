@@ -18,6 +18,10 @@ declare -A wanted=(
   [/usr/bin/chromium]=chromium
   [/usr/bin/bwrap]=bubblewrap
   [/usr/bin/wget]=wget
+  [/usr/bin/gpg]=gpg
+  [/usr/bin/gpg-agent]=gpg-agent
+  [/usr/bin/gpgconf]=gpgconf
+  [/usr/bin/rpmsign]=rpm
   [/usr/bin/prlimit]=util-linux
 )
 missing=()
