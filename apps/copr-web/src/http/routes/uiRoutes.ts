@@ -29,11 +29,10 @@ export function uiRoutes(deps: WebDeps): FastifyPluginAsync {
       serve: false,
       dotfiles: "ignore",
       cacheControl: false,
-      // The UI may be built after the server started (npm run build:ui).
-      suppressWarning: true,
-      setHeaders: (reply, path) => {
-        reply.header("cache-control", path.startsWith(join(root, "assets") + "/") ? "public, max-age=31536000, immutable" : "no-cache");
-        reply.header("x-content-type-options", "nosniff");
+      // (The UI may be built after the server started: npm run build:ui. A missing root is not an error.)
+      setHeaders: (res, path) => {
+        res.setHeader("cache-control", path.startsWith(join(root, "assets") + "/") ? "public, max-age=31536000, immutable" : "no-cache");
+        res.setHeader("x-content-type-options", "nosniff");
       },
     });
     app.get<UiRoute>("/*", async (req, reply) => {
