@@ -18,7 +18,6 @@ const MAX_OPTIONS_BYTES = 64 * 1024;
  * comes before the file is read. A refused build leaves nothing behind.
  */
 export function buildUploadRoute(deps: WebDeps): FastifyPluginAsync {
-  const chrootsOf = async (owner: string, project: string): Promise<string[] | null> => (await deps.store.projects.getProject(owner, project))?.chroots ?? null;
   return async (app) => {
     await app.register(fastifyMultipart, {
       // The SRPM's own limit is enforced while streaming (413 TOO_LARGE); this only stops a runaway part.
@@ -37,7 +36,7 @@ export function buildUploadRoute(deps: WebDeps): FastifyPluginAsync {
           } else if (part.fieldname === "json") {
             if (plan !== undefined) throw new HttpError(400, "INVALID_ARGUMENT", "give one json part per upload");
             const text = part.type === "file" ? (await part.toBuffer()).toString("utf8") : String(part.value);
-            plan = await planSubmit(deps, user, await buildRequest(parseOptions(text), chrootsOf));
+            plan = await planSubmit(deps, user, await buildRequest(parseOptions(text), deps.store.projects));
           } else {
             if (part.type === "file") part.file.resume();
             throw new HttpError(400, "INVALID_ARGUMENT", `unexpected part ${JSON.stringify(part.fieldname)}; send the SRPM as pkgs and the options as json`);

@@ -19,12 +19,11 @@ type Body = Record<string, unknown>;
 
 /** Writes on builds: check-before-build, create/url, cancel, delete. The upload is in buildUploadRoute. */
 export function buildWriteRoutes(deps: WebDeps): FastifyPluginCallback {
-  const chrootsOf = async (owner: string, project: string): Promise<string[] | null> => (await deps.store.projects.getProject(owner, project))?.chroots ?? null;
   return (app, _options, done) => {
     // copr-cli asks this before uploading, so a build that would be refused costs no upload.
     app.post<{ Body: Body }>("/build/check-before-build", async (req) => {
       const user = await coprUser(deps, req.headers);
-      await planSubmit(deps, user, await buildRequest(req.body, chrootsOf));
+      await planSubmit(deps, user, await buildRequest(req.body, deps.store.projects));
       return { message: "It should be safe to submit a build like this" };
     });
 
@@ -33,7 +32,7 @@ export function buildWriteRoutes(deps: WebDeps): FastifyPluginCallback {
       const user = await coprUser(deps, req.headers);
       const { pkgs: _pkgs, ...options } = req.body;
       const urls = packageUrls(req.body);
-      const plan = await planSubmit(deps, user, await buildRequest(options, chrootsOf));
+      const plan = await planSubmit(deps, user, await buildRequest(options, deps.store.projects));
       const views: BuildView[] = [];
       for (const url of urls) views.push(await acceptSrpm(deps, plan, await fetchSrpm(deps, url)));
       return { items: views.map((v) => coprBuild(v, deps.publicUrl)), meta: {} };

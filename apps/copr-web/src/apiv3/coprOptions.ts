@@ -1,5 +1,5 @@
 import { parseBuildTimeout } from "@copr/domain";
-import type { ProjectOptions } from "@copr/store";
+import type { ProjectOptions, Projects } from "@copr/store";
 import type { SubmitRequest } from "../builds/submitBuild.ts";
 import { HttpError } from "../http/httpError.ts";
 
@@ -70,7 +70,7 @@ const BUILD_DEFAULTS: Record<string, (v: unknown) => boolean> = {
 };
 
 /** The build options of check-before-build, the upload's `json` part and create/url, as a submission. */
-export async function buildRequest(body: Json, chrootsOf: (owner: string, project: string) => Promise<string[] | null>): Promise<SubmitRequest> {
+export async function buildRequest(body: Json, projects: Pick<Projects, "getProject">): Promise<SubmitRequest> {
   refuseUnsupported(body, BUILD_KEYS, BUILD_DEFAULTS, "builds");
   const owner = text(body, "ownername", 200);
   const project = text(body, "projectname", 200);
@@ -85,7 +85,7 @@ export async function buildRequest(body: Json, chrootsOf: (owner: string, projec
   let chroots = names(body, "chroots") ?? [];
   const exclude = names(body, "exclude_chroots");
   if (exclude !== undefined && exclude.length > 0) {
-    const all = chroots.length > 0 ? chroots : ((await chrootsOf(owner, project)) ?? []);
+    const all = chroots.length > 0 ? chroots : ((await projects.getProject(owner, project))?.chroots ?? []);
     chroots = all.filter((c) => !exclude.includes(c));
     if (chroots.length === 0) throw bad(`exclude_chroots leaves no chroot to build (${exclude.join(", ")})`);
   }

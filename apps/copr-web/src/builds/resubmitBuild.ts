@@ -5,7 +5,7 @@ import type { User } from "@copr/store";
 import type { WebDeps } from "../api/context.ts";
 import { HttpError } from "../http/httpError.ts";
 import type { BuildView } from "./buildView.ts";
-import { checkChroots, planChroots, storeAndQueue } from "./submitBuild.ts";
+import { checkChroots, maxSrpmBytes, planChroots, storeAndQueue } from "./submitBuild.ts";
 
 export interface ResubmitRequest {
   /** The build to submit again. */
@@ -50,7 +50,7 @@ export async function resubmitBuild(deps: WebDeps, user: User, request: Resubmit
   } catch (cause) {
     throw new HttpError(410, "SRPM_GONE", `the source RPM of build ${request.id} is no longer stored; upload it again with copr build`, { cause });
   }
-  const info = await readRpmInfo(path, { maxFileBytes: deps.config.maxSrpmMiB * 1024 * 1024 });
+  const info = await readRpmInfo(path, { maxFileBytes: maxSrpmBytes(deps) });
   const timeoutS = request.timeoutS ?? original.timeoutS;
   return await storeAndQueue(deps, {
     owner: project.owner,

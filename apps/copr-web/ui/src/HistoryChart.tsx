@@ -16,8 +16,10 @@ const PAD = 4;
  */
 export function HistoryChart({ points }: { points: readonly HistoryPoint[] }) {
   const n = Math.max(1, points.length);
-  const maxPending = Math.max(1, ...points.map((p) => p.pending));
-  const maxEnded = Math.max(1, ...points.map((p) => p.ended));
+  const peakPending = Math.max(0, ...points.map((p) => p.pending));
+  const peakEnded = Math.max(0, ...points.map((p) => p.ended));
+  const maxPending = Math.max(1, peakPending);
+  const maxEnded = Math.max(1, peakEnded);
   const x = (i: number): number => PAD + (i * (W - 2 * PAD)) / Math.max(1, n - 1);
   const y = (v: number, max: number): number => H - PAD - (v / max) * (H - 2 * PAD);
   const line = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(i).toFixed(1)},${y(p.pending, maxPending).toFixed(1)}`).join(" ");
@@ -32,8 +34,8 @@ export function HistoryChart({ points }: { points: readonly HistoryPoint[] }) {
         <path className="line" d={line} fill="none" />
       </svg>
       <figcaption>
-        Last hour: <span className="legend-line">pending</span> (up to {Math.max(0, ...points.map((p) => p.pending))}), <span className="legend-bar">ended per minute</span> (up to{" "}
-        {Math.max(0, ...points.map((p) => p.ended))}; {ended} in all).
+        Last hour: <span className="legend-line">pending</span> (up to {peakPending}), <span className="legend-bar">ended per minute</span> (up to{" "}
+        {peakEnded}; {ended} in all).
       </figcaption>
     </figure>
   );
