@@ -22,7 +22,7 @@ export const STOP_WAIT_MS = 30_000;
  * tombstone, its result directories are removed, and Headhunter regenerates
  * the repositories its packages were in.
  */
-export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly number[], stopWaitMs = STOP_WAIT_MS): Promise<number[]> {
+export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly number[], stopWaitMs = STOP_WAIT_MS, regenerate = true): Promise<number[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) throw new HttpError(400, "INVALID_ARGUMENT", "give at least one build id");
   if (unique.length > MAX_DELETE) throw new HttpError(400, "INVALID_ARGUMENT", `at most ${MAX_DELETE} builds in one request`);
@@ -45,7 +45,7 @@ export async function deleteBuilds(deps: WebDeps, user: User, ids: readonly numb
     const { build, tasks } = removed;
     for (const t of tasks) {
       await removeResultDir(deps, build, resultDir(deps.resultsDir, { owner: build.owner, project: build.project, chroot: t.chroot, buildId: build.id, packageName: build.srpm.name }));
-      if (t.state === "succeeded") await deps.queues.control({ kind: "regenerate-repo", owner: build.owner, project: build.project, chroot: t.chroot });
+      if (regenerate && t.state === "succeeded") await deps.queues.control({ kind: "regenerate-repo", owner: build.owner, project: build.project, chroot: t.chroot });
     }
     deleted.push(id);
   }

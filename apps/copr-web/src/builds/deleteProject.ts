@@ -18,9 +18,11 @@ export async function deleteProject(deps: WebDeps, user: User, owner: string, na
   if (project.owner !== user.name && !user.admin) throw new HttpError(403, "FORBIDDEN", `project ${owner}/${name} belongs to ${project.owner}; only its owner or an admin may delete it`);
   await deps.store.projects.markDeleting(owner, name);
   const ids = await deps.store.projects.projectBuildIds(owner, name);
-  if (ids.length > 0) await deleteBuilds(deps, user, ids);
+  // Its repositories go with it: none is regenerated.
+  if (ids.length > 0) await deleteBuilds(deps, user, ids, undefined, false);
   await deps.store.projects.removeProject(owner, name);
   // Its results directory, repositories included (deleteBuilds already emptied it of builds).
-  await rm(join(deps.resultsDir, owner, name), { recursive: true, force: true });
+  // A createrepo_c still finishing there (from a build that just ended) can race the removal: retry.
+  await rm(join(deps.resultsDir, owner, name), { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   return project;
 }
