@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -34,14 +34,23 @@ async function check(rpm: string, keys: readonly string[]): Promise<{ ok: boolea
 
 describe("project keys and package signing (gpg, rpmsign)", () => {
   it("creates one key per project, signs packages with it, and rpm trusts them only with that project's key", async () => {
-    const keys = new ProjectKeys({ gnupgHome: join(await mkdtemp(join(tmpdir(), "copr-signer-")), "gnupg"), domain: "copr.example.org" });
+    const keysDir = join(await mkdtemp(join(tmpdir(), "copr-signer-")), "keys");
+    const keys = new ProjectKeys({ keysDir, domain: "copr.example.org", maxAgents: 1 });
     try {
+      expect(await keys.find("alice", "hello")).toBeNull();
       const hello = await keys.ensure("alice", "hello");
       expect(hello.fingerprint).toMatch(/^[0-9A-F]{40}$/);
       expect(hello.publicKey).toContain("-----BEGIN PGP PUBLIC KEY BLOCK-----");
       expect((await keys.ensure("alice", "hello")).fingerprint).toBe(hello.fingerprint);
       const other = await keys.ensure("mallory", "evil");
       expect(other.fingerprint).not.toBe(hello.fingerprint);
+      // Without expiry, RSA, signing only.
+      const { stdout } = await run("gpg", ["--homedir", keys.homeOf("alice", "hello"), "--with-colons", "--list-keys"]);
+      const pub = stdout.split("\n").find((l) => l.startsWith("pub:"))?.split(":") ?? [];
+      expect([pub[2], pub[3], pub[6], pub[11]]).toEqual(["3072", "1", "", "scSC"]);
+      // Another signer on the same keys directory finds the same key.
+      const second = new ProjectKeys({ keysDir, domain: "copr.example.org" });
+      expect((await second.ensure("alice", "hello")).fingerprint).toBe(hello.fingerprint);
 
       const built = await rpmbuild(spec, "-bb");
       const dir = await mkdtemp(join(tmpdir(), "copr-sign-"));
@@ -49,8 +58,8 @@ describe("project keys and package signing (gpg, rpmsign)", () => {
       await copyFile(built, good);
       await copyFile(built, forged);
       expect((await check(good, [hello.publicKey])).out).toMatch(/digests OK/);
-      await signRpms(keys.gnupgHome, hello.fingerprint, [good]);
-      await signRpms(keys.gnupgHome, other.fingerprint, [forged]);
+      expect((await keys.sign("alice", "hello", [good])).fingerprint).toBe(hello.fingerprint);
+      await keys.sign("mallory", "evil", [forged]);
 
       expect(await check(good, [hello.publicKey])).toEqual({ ok: true, out: expect.stringMatching(/digests signatures OK/) as unknown });
       // The same package signed with another key is refused by a client that trusts this project's key.
@@ -59,10 +68,23 @@ describe("project keys and package signing (gpg, rpmsign)", () => {
       // And a signed package is refused where no key is trusted.
       expect((await check(good, [])).ok).toBe(false);
 
-      await expect(keys.ensure("bad name", "x")).rejects.toBeInstanceOf(SignError);
-      await expect(signRpms(keys.gnupgHome, "0".repeat(40), [good])).rejects.toMatchObject({ code: "SIGN_FAILED" });
+      await expect(keys.ensure("bad name", "x")).rejects.toMatchObject({ code: "INVALID_NAME" });
+      await expect(signRpms(keys.homeOf("alice", "hello"), "0".repeat(40), [good])).rejects.toMatchObject({ code: "SIGN_FAILED" });
+      await second.close();
     } finally {
       await keys.close();
+    }
+  });
+
+  it("makes one key when several signers create a project's key at once", async () => {
+    const keysDir = join(await mkdtemp(join(tmpdir(), "copr-signer-")), "keys");
+    const signers = [0, 1, 2].map(() => new ProjectKeys({ keysDir, domain: "copr.example.org" }));
+    try {
+      const made = await Promise.all(signers.flatMap((k) => [k.ensure("bob", "race"), k.ensure("bob", "race")]));
+      expect(new Set(made.map((k) => k.fingerprint)).size).toBe(1);
+      expect((await readdir(keysDir)).filter((f) => f.startsWith(".new-"))).toEqual([]);
+    } finally {
+      await Promise.all(signers.map((k) => k.close()));
     }
   });
 });
