@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { rpmbuild } from "@copr/testkit";
-import { ProjectKeys, SignError, signRpms } from "@copr/sign";
+import { ProjectKeys, signRpms } from "@copr/sign";
 
 const run = promisify(execFile);
 
