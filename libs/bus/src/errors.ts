@@ -15,6 +15,8 @@ export const BUS_ERROR_CODES = {
   TIMEOUT: "TIMEOUT",
   /** The object was closed while the operation was pending. */
   CLOSED: "CLOSED",
+  /** The caller gave up on an RPC call (its AbortSignal), e.g. because the agent is gone. */
+  ABORTED: "ABORTED",
   /** A message failed envelope or schema validation. */
   INVALID_MESSAGE: "INVALID_MESSAGE",
   /** A name (agent, domain, signal, queue) does not follow the naming rules. */
@@ -43,6 +45,7 @@ export const BUS_ERROR_RETRYABLE: Readonly<Record<BusErrorCode, boolean>> = {
   NOT_FOUND: false,
   TIMEOUT: true,
   CLOSED: true,
+  ABORTED: true,
   INVALID_MESSAGE: false,
   INVALID_NAME: false,
   METHOD_NOT_FOUND: false,

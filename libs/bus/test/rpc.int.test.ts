@@ -98,6 +98,18 @@ describe("RPC over the broker", () => {
     expect(p.console.inFlight).toBe(0);
   });
 
+  it("raises ABORTED when the caller gives up through its signal", async () => {
+    await using p = await rpcPair();
+    const giveUp = new AbortController();
+    const call = p.console.call("fedoraproject:copr-worker:nobody", "add", { a: 1, b: 2 }, { timeoutMs: 600_000, signal: giveUp.signal }).catch((e: unknown) => e);
+    giveUp.abort();
+    expect(await call).toMatchObject({ code: "ABORTED" });
+    expect(p.console.inFlight).toBe(0);
+    await expect(p.console.call(AGENT, "add", { a: 1, b: 1 }, { signal: giveUp.signal })).rejects.toMatchObject({ code: "ABORTED" });
+    // A signal that never fires changes nothing.
+    await expect(p.console.call(AGENT, "add", { a: 1, b: 1 }, { signal: new AbortController().signal })).resolves.toEqual({ sum: 2 });
+  });
+
   it("runs a repeated request (same idempotency key) only once", async () => {
     await using p = await rpcPair();
     const key = "task-17:attempt-1";

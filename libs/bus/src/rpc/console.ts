@@ -17,6 +17,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Requests with the same key run once per agent (e.g. `task-17:attempt-2`). Default: one per call. */
   idempotencyKey?: string;
+  /** Gives up on the call when aborted (rejects with ABORTED), e.g. when the agent is known to be gone. */
+  signal?: AbortSignal;
 }
 
 export interface ConsoleOptions {
@@ -138,14 +140,34 @@ export class Console {
       { message_id: correlationId, correlation_id: correlationId, reply_to: this.#replyAddress, ttl: timeoutMs, user_id: this.#bus.userId, application_properties: props },
     );
     const started = performance.now();
+    const { signal } = options;
+    if (signal?.aborted === true) return Promise.reject(new BusError("ABORTED", `the call of ${method} on ${agent} was aborted before it was sent`));
     const call = new Promise<unknown>((resolve, reject) => {
       const deadline = Date.now() + timeoutMs;
+      const onAbort = (): void => {
+        if (this.#pending.get(correlationId) !== pending) return;
+        this.#pending.delete(correlationId);
+        clearTimeout(timer);
+        reject(new BusError("ABORTED", `gave up waiting for ${agent} to answer ${method}`));
+      };
       const timer = setTimeout(() => {
         this.#pending.delete(correlationId);
+        signal?.removeEventListener("abort", onAbort);
         reject(new BusError("TIMEOUT", `${agent} did not answer ${method} within ${timeoutMs} ms`));
       }, timeoutMs);
-      const pending: Pending = { agent, message, deadline, timer, resolve, reject };
+      const pending: Pending = {
+        agent, message, deadline, timer,
+        resolve: (v) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        reject: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      };
       this.#pending.set(correlationId, pending);
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.#send(correlationId, pending);
     });
     const onEnded = this.#onCallEnded;
