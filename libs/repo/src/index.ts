@@ -9,4 +9,4 @@ export { RepoPublisher, type RepoPublisherOptions, type PublishResult } from "./
 export { spawnRunner, type CommandRunner, type CommandResult, type CommandOptions } from "./commandRunner.ts";
 export { readPrimary, readPrimaryPackageCount, formatNevra, type PackageEntry } from "./primary.ts";
 export { readRepomd, type RepomdRecord } from "./repomd.ts";
-export { repoFileContent, repoBaseUrl, repoId, type RepoFileOptions } from "./repoFile.ts";
+export { repoFileContent, repoBaseUrl, repoKeyUrl, repoId, type RepoFileOptions } from "./repoFile.ts";

@@ -40,8 +40,21 @@ export function repoBaseUrl(options: Pick<RepoFileOptions, "baseUrl" | "owner" |
 }
 
 /**
+ * The URL of the project's public signing key, `<baseUrl>/results/<owner>/<project>/pubkey.gpg`
+ * (where Copr serves it too): the signer writes it there with the project's first key.
+ */
+export function repoKeyUrl(options: Pick<RepoFileOptions, "baseUrl" | "owner" | "project">): string {
+  const url = parseBaseUrl(options.baseUrl);
+  const parts = [checkOwnerOrProject("owner", options.owner), checkOwnerOrProject("project", options.project)];
+  const prefix = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  return `${prefix}/results/${parts.map(encodeURIComponent).join("/")}/pubkey.gpg`;
+}
+
+/**
  * A `.repo` file for `dnf config-manager --add-repo <url>` (dnf 4 and dnf 5):
- * one section, unsigned packages (`gpgcheck=0`), skipped when unreachable.
+ * one section, packages checked against the project's key (`gpgcheck=1`,
+ * `gpgkey=` its URL; the metadata is not signed: `repo_gpgcheck=0`), skipped
+ * when unreachable.
  * Throws RepoError INVALID_NAME (owner, project, chroot) or INVALID_CONFIG
  * (base URL, name).
  */
@@ -58,7 +71,8 @@ export function repoFileContent(options: RepoFileOptions): string {
     `baseurl=${baseurl}`,
     "type=rpm-md",
     "skip_if_unavailable=True",
-    "gpgcheck=0",
+    "gpgcheck=1",
+    `gpgkey=${repoKeyUrl(options)}`,
     "repo_gpgcheck=0",
     "enabled=1",
     "enabled_metadata=1",
