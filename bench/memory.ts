@@ -41,6 +41,7 @@ async function finishBuilds(store: Store, count: number): Promise<{ taskIds: str
         await store.builds.transitionTask(t.id, "starting", { agent, hosts: [agent], startedAt: Date.now() }, 0);
         await store.builds.transitionTask(t.id, "running", { builder: "builder-1 (mockbuilder@10.0.0.5)" }, 0);
         await store.logs.appendLog(t.id, 0, LOG_LINES, 0);
+        await store.builds.transitionTask(t.id, "publishing", {}, 0);
         await store.builds.transitionTask(t.id, "succeeded", { endedAt: Date.now() }, 0);
         await store.logs.expireLog(t.id, 1);
       }

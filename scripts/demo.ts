@@ -2,14 +2,17 @@
  * `npm run demo`: the whole stack on private local services, one real build.
  *
  * Starts private RabbitMQ and Redis on free loopback ports, then copr-web,
- * Headhunter and a worker as separate processes. The worker gets its
- * builders from infra/worker/provisioner/local-sshd-allocate: a fresh
- * builder user and sshd (own host key, loopback port) per owner and
- * project. Creates a user with the admin command, registers the worker with `copr worker add`, builds the
- * example SRPM from examples/hello/hello.spec and submits it with
- * `copr build`, which shows it live. Prints the web UI, results and .repo URLs and
- * keeps running until Ctrl-C, then stops everything it started.
- * `--once` stops after the build (exit code = the build's).
+ * Headhunter, a build worker and a signer as separate processes. The worker
+ * gets its builders from infra/worker/provisioner/local-sshd-allocate: a
+ * fresh builder user and sshd (own host key, loopback port) per owner and
+ * project. The signer sits on the results host: it holds the projects' keys,
+ * signs packages and runs createrepo_c. Creates a user with the admin
+ * command, registers both agents with `copr worker add`, builds the example
+ * SRPM from examples/hello/hello.spec and submits it with `copr build`,
+ * which shows it live, then installs the package with dnf (gpgcheck=1) into
+ * a scratch installroot. Prints the web UI, results and .repo URLs and keeps
+ * running until Ctrl-C, then stops everything it started. `--once` stops
+ * after the build (exit code 0 when it succeeded and dnf installed it).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -140,13 +143,20 @@ async function main(): Promise<void> {
   // The built `copr` command (package.json's bin; the setup step built it), as a user runs it.
   const copr = (args: string[], config: string, show = true) => command(["apps/copr-web/dist/cli/copr.mjs", ...args, "--config", config], {}, show, false);
 
-  // The worker: registered by an admin, builds on builders it allocates, also runs createrepo_c.
+  // Agents are registered by an admin: each gets a token and its own broker user.
+  const register = async (name: string): Promise<{ token: string; brokerPassword: string }> => {
+    say(`$ copr worker add ${name}`);
+    const added = await copr(["worker", "add", name, "--json"], adminConfig, false);
+    const token = /"token":\s*"([^"]+)"/.exec(added.out)?.[1];
+    const brokerPassword = /"brokerPassword":\s*"([^"]+)"/.exec(added.out)?.[1];
+    if (token === undefined || brokerPassword === undefined) throw new Error(`copr worker add failed: ${added.out}`);
+    return { token, brokerPassword };
+  };
+  // The build worker builds on builders it allocates; the signer, on the results host, signs and runs createrepo_c.
   const workerName = "fedoraproject:copr-worker:demo1";
-  say(`$ copr worker add ${workerName}`);
-  const added = await copr(["worker", "add", workerName, "--json"], adminConfig, false);
-  const workerToken = /"token":\s*"([^"]+)"/.exec(added.out)?.[1];
-  const workerBrokerPassword = /"brokerPassword":\s*"([^"]+)"/.exec(added.out)?.[1];
-  if (workerToken === undefined || workerBrokerPassword === undefined) throw new Error(`copr worker add failed: ${added.out}`);
+  const signerName = "fedoraproject:copr-signer:demo1";
+  const worker = await register(workerName);
+  const signer = await register(signerName);
   // Builders per owner and project, each a fresh user and sshd made by the shipped local-sshd provisioner.
   await promisify(execFile)("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "copr demo worker", "-f", join(dir, "builder.key")]);
   builderState = join(dir, "builders");
@@ -158,20 +168,27 @@ async function main(): Promise<void> {
   }, null, 2));
 
   let ready: () => void = () => undefined;
-  const workerReady = new Promise<void>((ok) => (ready = ok));
+  const agentsReady = new Promise<void>((ok) => (ready = ok));
+  const readyAgents = new Set<string>();
   // Metrics on free loopback ports, never the standard ones.
   const [headhunterMetrics, workerMetrics] = [await freePort(), await freePort()];
   startApp("headhunter", "apps/headhunter/src/main.ts", {
     ...bus("headhunter", broker.passwords.headhunter), COPR_REDIS_URL: redis.url("headhunter"), COPR_WEB_URL: webUrl, COPR_HEADHUNTER_METRICS_PORT: String(headhunterMetrics),
   }, (l) => {
-    if (l.includes("token ok, ready") && l.includes(workerName)) ready();
+    for (const name of [workerName, signerName]) if (l.includes("token ok, ready") && l.includes(name)) readyAgents.add(name);
+    if (readyAgents.size === 2) ready();
   });
   startApp("worker", "apps/worker/src/main.ts", {
-    ...bus(workerName, workerBrokerPassword), COPR_WORKER_NAME: workerName, COPR_WORKER_TOKEN: workerToken, COPR_WORKER_WEB_URL: webUrl, COPR_WORKER_STATE_DIR: join(dir, "worker"),
-    COPR_WORKER_BUILDERS: join(dir, "builders.json"), COPR_WORKER_RESULTS_DIR: join(dir, "web", "results"), COPR_WORKER_HEARTBEAT_MS: "2000",
+    ...bus(workerName, worker.brokerPassword), COPR_WORKER_NAME: workerName, COPR_WORKER_TOKEN: worker.token, COPR_WORKER_WEB_URL: webUrl, COPR_WORKER_STATE_DIR: join(dir, "worker"),
+    COPR_WORKER_BUILDERS: join(dir, "builders.json"), COPR_WORKER_HEARTBEAT_MS: "2000",
     COPR_WORKER_METRICS_PORT: String(workerMetrics),
   });
-  await workerReady;
+  startApp("signer", "apps/worker/src/main.ts", {
+    ...bus(signerName, signer.brokerPassword), COPR_WORKER_NAME: signerName, COPR_WORKER_TOKEN: signer.token, COPR_WORKER_WEB_URL: webUrl, COPR_WORKER_STATE_DIR: join(dir, "signer"),
+    COPR_WORKER_RESULTS_DIR: join(dir, "web", "results"), COPR_WORKER_SIGN_KEYS_DIR: join(dir, "signer", "keys"), COPR_WORKER_HEARTBEAT_MS: "2000",
+    COPR_WORKER_METRICS_PORT: "0",
+  });
+  await agentsReady;
 
   say("building the example SRPM from examples/hello/hello.spec (rpmbuild -bs) ...");
   const srpm = await rpmbuild(await readFile(join(repoRoot, "examples/hello/hello.spec"), "utf8"));
@@ -181,11 +198,13 @@ async function main(): Promise<void> {
   const build = await copr(["build", "hello", srpm], userConfig);
   const repoUrl = `${webUrl}/repos/demo/hello/fedora-40-x86_64.repo`;
   const buildId = /Created builds: (\d+)/.exec(build.out)?.[1];
+  const installed = build.code === 0 ? await dnfInstall(join(dir, "installroot"), repoUrl) : false;
   process.stdout.write([
     "",
     `demo: build ${build.code === 0 ? "succeeded" : "did not succeed"}.`,
     `demo: web UI:  ${buildId === undefined ? `${webUrl}/` : `${webUrl}/builds/${buildId}`}  (open in a browser; sign in with the token in ${userConfig})`,
     `demo: results: ${webUrl}/results/demo/hello/fedora-40-x86_64/  (results and repodata)`,
+    `demo: key:     ${webUrl}/results/demo/hello/pubkey.gpg  (the project's signing key; the .repo file says gpgcheck=1)`,
     `demo: .repo:   ${repoUrl}`,
     `demo:          dnf config-manager --add-repo ${repoUrl} && dnf install hello`,
     `demo: metrics: ${webUrl}/metrics  http://127.0.0.1:${headhunterMetrics}/metrics (Headhunter)  http://127.0.0.1:${workerMetrics}/metrics (worker)`,
@@ -194,7 +213,37 @@ async function main(): Promise<void> {
     once ? "demo: --once given, stopping." : "demo: running; press Ctrl-C to stop everything.",
     "",
   ].join("\n"));
-  if (once) await shutdown(build.code);
+  if (once) await shutdown(build.code === 0 && installed ? 0 : 1);
+}
+
+/**
+ * Installs hello from the project's repository with dnf, as a user would,
+ * into a scratch installroot: dnf imports the project's key from the .repo
+ * file's gpgkey= URL and installs only because the signature checks out.
+ */
+async function dnfInstall(root: string, repoUrl: string): Promise<boolean> {
+  await mkdir(join(root, "repos"), { recursive: true });
+  const dnf = ["-y", `--installroot=${root}`, `--setopt=reposdir=${join(root, "repos")}`, "--releasever=40", "--setopt=install_weak_deps=False"];
+  const run = async (args: string[]): Promise<{ ok: boolean; out: string }> => {
+    say(`$ ${args.join(" ")}`);
+    return await promisify(execFile)(args[0] ?? "", args.slice(1), { timeout: 180_000 }).then(
+      (r) => ({ ok: true, out: r.stdout + r.stderr }),
+      (e: { stdout?: string; stderr?: string; message?: string }) => ({ ok: false, out: `${e.stdout ?? ""}${e.stderr ?? ""}${e.message ?? ""}` }),
+    );
+  };
+  // From this repository only (dnf's own local-repository plugin would offer the package again, unsigned by us).
+  const repoId = /^\[([^\]]+)\]$/m.exec(await (await fetch(repoUrl)).text())?.[1] ?? "";
+  say(`installing with dnf into ${root} (gpgcheck=1) ...`);
+  for (const step of [["dnf", ...dnf, "config-manager", "--add-repo", repoUrl], ["dnf", ...dnf, `--repo=${repoId}`, "install", "hello"]]) {
+    const r = await run(step);
+    if (!r.ok) {
+      say(`dnf failed:\n${r.out}`);
+      return false;
+    }
+  }
+  const q = await run(["rpm", `--root=${root}`, "-q", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH} signed %{RSAHEADER:pgpsig}", "hello"]);
+  say(q.ok ? `dnf installed ${q.out.trim()}` : `rpm -q failed: ${q.out}`);
+  return q.ok;
 }
 
 main().catch((error: unknown) => {

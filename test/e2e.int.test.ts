@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
@@ -49,6 +50,23 @@ describe("end to end: SRPM → Headhunter → worker over SSH → dnf repository
     }
     const repoFile = await (await fetch(`${s.web.url}/repos/alice/hello/fedora-40-x86_64.repo`)).text();
     expect(repoFile).toContain(`baseurl=${s.web.url}/results/alice/hello/fedora-40-x86_64/`);
+    // Signed by the signer with the project's key, published at the URL the .repo file names.
+    expect(repoFile).toMatch(/^gpgcheck=1$/m);
+    expect(repoFile).toContain(`gpgkey=${s.web.url}/results/alice/hello/pubkey.gpg\n`);
+    const publicKey = await (await fetch(`${s.web.url}/results/alice/hello/pubkey.gpg`)).text();
+    expect(publicKey).toContain("-----BEGIN PGP PUBLIC KEY BLOCK-----");
+    const rpmdb = await mkdtemp(join(tmpdir(), "copr-rpmdb-"));
+    await writeFile(join(rpmdb, "key.asc"), publicKey);
+    await run("rpm", ["--dbpath", rpmdb, "--initdb"]);
+    await run("rpm", ["--dbpath", rpmdb, "--import", join(rpmdb, "key.asc")]);
+    for (const rpm of ["hello-1.0-1.noarch.rpm", "hello-1.0-1.src.rpm"]) {
+      expect((await run("rpm", ["--dbpath", rpmdb, "-K", join(dir, rpm)])).stdout).toMatch(/digests signatures OK/);
+    }
+    const project = await s.web.store.projects.getProject("alice", "hello");
+    expect(project?.signingKey).toMatch(/^[0-9A-F]{40}$/);
+    // The signer's answer counted the signatures' bytes too.
+    const onDisk = (await Promise.all((await readdir(dir)).map(async (f) => (await stat(join(dir, f))).size))).reduce((a, b) => a + b, 0);
+    expect(project?.diskBytes).toBe(onDisk);
     for (const x of subs) x.close();
     await sub.close();
   });

@@ -57,8 +57,14 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
 
   return {
     ns, web, hh, sshd, dataDir, resultsDir, aliceToken: alice.token,
-    /** A worker in this process; with `provisioners` its builders come only from those (no static host). */
-    async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; slots?: number; limits?: SandboxLimits; provisioners?: Provisioner[] } = {}): Promise<Worker> {
+    /** The signers' keys (one GnuPG home per project). */
+    keysDir: join(dataDir, "keys"),
+    /**
+     * A worker in this process; with `provisioners` its builders come only
+     * from those (no static host). Unless `createrepo` is false it also
+     * regenerates repositories and signs (sharing the stack's keys directory).
+     */
+    async worker(name: string, options: { hostKeyFingerprint?: string; createrepo?: boolean; signSlots?: number; slots?: number; limits?: SandboxLimits; provisioners?: Provisioner[] } = {}): Promise<Worker> {
       const { token } = await web.store.workers.addWorker(name);
       const w = await startWorker({
         bus: busConfig(ns, await ns.agent(name)), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-worker-state-")), heartbeatMs: 1000,
@@ -70,6 +76,7 @@ export async function startStack(options: { uiDir?: string; services?: SharedSer
         }],
         connect: connectBuilder,
         resultsDir: options.createrepo === false ? undefined : resultsDir,
+        ...(options.createrepo === false ? {} : { signer: { keysDir: join(dataDir, "keys"), keyDomain: "copr.test", slots: options.signSlots ?? 4 } }),
         log,
         metrics: { host: "127.0.0.1", port: 0 },
       });

@@ -74,6 +74,14 @@ describe("web UI on the whole stack", () => {
     expect(await stillSamePage(page)).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
+    // The project page names the key its packages are signed with, and where dnf gets it.
+    const fingerprint = (await s.web.store.projects.getProject("alice", "hello"))?.signingKey ?? "none";
+    const project = await openPage(`${s.web.url}/projects/alice/hello`);
+    await project.page.getByTestId("signing-key").getByText(fingerprint).waitFor({ timeout: SHOWN });
+    expect(await project.page.getByTestId("signing-key").locator("a").getAttribute("href")).toBe(`${s.web.url}/results/alice/hello/pubkey.gpg`);
+    await project.page.screenshot({ path: join(ARTIFACTS, "e2e-project-signed.png"), fullPage: true });
+    expect(project.errors).toEqual([]);
+    await project.page.close();
   }, 120_000);
 
   it("lets the owner cancel a running build from its page; nothing is left running on the builder host", async () => {

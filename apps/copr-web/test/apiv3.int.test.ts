@@ -316,6 +316,7 @@ describe("Copr API v3: builds", () => {
       if (id === second) {
         await f.web.store.builds.transitionTask(task, "starting", { agent: "a:b:c" }, 0);
         await f.web.store.builds.transitionTask(task, "running", {}, 0);
+        await f.web.store.builds.transitionTask(task, "publishing", {}, 0);
       }
       await f.web.store.builds.transitionTask(task, id === first ? "failed" : "succeeded", { reason: "test" });
     }

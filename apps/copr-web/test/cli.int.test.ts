@@ -92,6 +92,7 @@ async function finish(f: Fixture, taskId: string, final: "succeeded" | "failed")
   await f.web.store.builds.transitionTask(taskId, "starting", { agent: "a:b:c" }, 0);
   await f.web.store.builds.transitionTask(taskId, "running", {}, 0);
   await f.web.store.logs.appendLog(taskId, 0, [`building ${taskId}`]);
+  if (final === "succeeded") await f.web.store.builds.transitionTask(taskId, "publishing", {}, 0);
   await f.web.store.builds.transitionTask(taskId, final, final === "failed" ? { reason: "rpmbuild exited 1" } : {}, 0);
 }
 
@@ -264,7 +265,7 @@ describe("copr CLI", () => {
     const watch = copr(["watch-build", String(id), "--config", await configFile(f.web.url, f.aliceToken)]);
     await watch.stdoutMatches(/Watching build/);
     await finish(f, `${id}-fedora-40-x86_64`, "succeeded");
-    await watch.stdoutMatches(/fedora-40-x86_64: running -> succeeded/);
+    await watch.stdoutMatches(/fedora-40-x86_64: publishing -> succeeded/);
     await finish(f, `${id}-epel-9-aarch64`, "succeeded");
     const res = await watch.done;
     expect(res.code).toBe(0);
@@ -285,7 +286,7 @@ describe("copr CLI", () => {
     const res = await watch.done;
     expect(res.code).toBe(1);
     // Events from before the watch started are replayed too.
-    expect(res.stdout).toMatch(/fedora-40-x86_64: running -> succeeded/);
+    expect(res.stdout).toMatch(/fedora-40-x86_64: publishing -> succeeded/);
     expect(res.stdout).toMatch(/epel-9-aarch64: running -> failed/);
     expect(res.stdout).toMatch(/epel-9-aarch64\s+failed\s+worker a:b:c\s+rpmbuild exited 1/);
   });
@@ -328,11 +329,12 @@ describe("copr CLI", () => {
       proxy.cut();
       await f.web.store.builds.transitionTask(task, "running", {}, 0);
       await f.web.store.logs.appendLog(task, 0, ["after the drop"]);
+      await f.web.store.builds.transitionTask(task, "publishing", {}, 0);
       await f.web.store.builds.transitionTask(task, "succeeded", {}, 0);
       const res = await watch.done;
       expect(res.code).toBe(0);
       const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; to?: string; lines?: string[] });
-      expect(lines.filter((l) => l.type === "task").map((l) => l.to)).toEqual(["starting", "running", "succeeded"]);
+      expect(lines.filter((l) => l.type === "task").map((l) => l.to)).toEqual(["starting", "running", "publishing", "succeeded"]);
       expect(lines.filter((l) => l.type === "log").map((l) => l.lines)).toEqual([["after the drop"]]);
       expect(lines.at(-1)).toMatchObject({ type: "summary", ok: true, state: "succeeded" });
       expect(res.stderr).toMatch(/reconnect/);

@@ -201,6 +201,7 @@ describe("copr-web: result uploads", () => {
     // The project's disk use counts each file once, also when it is sent again.
     expect(await put(w1.token, 0)).toEqual({ status: 201 });
     expect((await f.web.store.projects.getProject("alice", "hello"))?.diskBytes).toBe(own.length + source.length);
+    await f.web.store.builds.transitionTask(taskId, "publishing", {}, 0);
     await f.web.store.builds.transitionTask(taskId, "succeeded", { endedAt: Date.now() }, 0);
     // Published: the worker that ran it cannot replace its results any more.
     expect(await put(w1.token, 0)).toEqual({ status: 409, code: "NOT_RUNNING" });

@@ -9,7 +9,10 @@ import { Dispatcher } from "./dispatch/dispatcher.ts";
 import { SchedulerSync } from "./dispatch/schedulerSync.ts";
 import { SchedulerWriteBack } from "./dispatch/schedulerWriteBack.ts";
 import { consumeStatus } from "./status/statusConsumer.ts";
-import { RepoJobs } from "./repo/repoJobs.ts";
+import { RepoJobs } from "./publish/repoJobs.ts";
+import { SignJobs } from "./publish/signJobs.ts";
+import type { PublishedTask } from "./publish/publishedTask.ts";
+import { resultDirName } from "@copr/repo";
 import { HeadhunterMetrics } from "./metrics/headhunterMetrics.ts";
 import { startMetricsServer } from "@copr/metrics";
 import { LiveDataRetention } from "./tasks/liveDataRetention.ts";
@@ -74,8 +77,40 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const console = await Console.open(bus, {
     missedIntervals: o.missedIntervals, agentIdentity: "broker-user", onCallEnded: (method, outcome, ms) => metrics.rpcCall(method, outcome, ms),
   });
-  const repoJobs = new RepoJobs({ connection, bullPrefix, console, pool, signals, log, onRun: (ms, ok) => metrics.createrepo(ms, ok) });
-  lifecycle.onSucceeded = (task) => repoJobs.enqueue({ owner: task.owner, project: task.project, chroot: task.chroot });
+  // A built task is published: its packages signed, then its repository regenerated; then it succeeded.
+  const publishing = async (ref: PublishedTask): Promise<Task | null> => {
+    const task = await store.builds.getTask(ref.id);
+    return task?.state === "publishing" && task.attempt === ref.attempt ? task : null;
+  };
+  const gaveUp = async (ref: PublishedTask, reason: string): Promise<void> => {
+    const task = await publishing(ref);
+    if (task !== null) await lifecycle.move(task, "failed", { reason, endedAt: Date.now() });
+  };
+  const repoJobs = new RepoJobs({
+    connection, bullPrefix, console, pool, signals, log,
+    onRun: (ms, ok) => metrics.createrepo(ms, ok),
+    onPublished: async (ref) => {
+      const task = await publishing(ref);
+      if (task !== null) await lifecycle.move(task, "succeeded", { endedAt: Date.now() });
+    },
+    onGaveUp: gaveUp,
+  });
+  const signJobs = new SignJobs({
+    connection, bullPrefix, console, pool, store, log,
+    onRun: (ms, ok) => metrics.signed(ms, ok),
+    onSigned: (t) => repoJobs.enqueue({ owner: t.owner, project: t.project, chroot: t.chroot, task: { id: t.id, attempt: t.attempt } }),
+    onGaveUp: gaveUp,
+  });
+  const publish = async (task: Task): Promise<void> => {
+    const build = await store.builds.getBuild(task.buildId);
+    if (build === null) return;
+    await signJobs.sign({
+      task: { id: task.id, attempt: task.attempt }, owner: task.owner, project: task.project, chroot: task.chroot,
+      buildDir: resultDirName(build.id, build.srpm.name),
+    });
+  };
+  lifecycle.onBuilt = publish;
+  metrics.signQueueDepth = () => signJobs.depth();
 
   const dispatcher = new Dispatcher({
     store, bus, console, pool, scheduler, lifecycle, log,
@@ -115,6 +150,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   await status.ready;
   const control: Worker = consumeControl({
     store, console, lifecycle, log, connection, bullPrefix, callTimeoutMs: o.callTimeoutMs, regenerateRepo: (ref) => repoJobs.enqueue(ref),
+    makeKey: (owner, project) => signJobs.makeKey(owner, project),
   });
 
   const watch = new AgentWatch({ console, store, pool, log, timeoutMs: o.callTimeoutMs });
@@ -134,7 +170,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 
   // Learn the live agents, retry tasks whose agent is gone since before this start, then queue every pending task.
   await console.locate(Math.max(1000, o.callTimeoutMs / 5));
-  await recoverOrphans(store, console, lifecycle, log);
+  await recoverOrphans(store, console, lifecycle, log, publish);
   scheduler.setOnline(pool.arches());
   await sync.start();
   // Nothing was handed over while the broker was away: check and dispatch now.
@@ -157,6 +193,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
         dispatcher.close();
         status.close();
         await control.close().catch(() => undefined);
+        await signJobs.close();
         await repoJobs.close();
         await sync.close();
         await writeBack.close();
@@ -170,11 +207,19 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   };
 }
 
-/** Tasks left starting/running on agents that are not alive: retry them on another host. */
-async function recoverOrphans(store: Store, console: Console, lifecycle: TaskLifecycle, log: BusLogger): Promise<void> {
+/**
+ * Tasks left starting/running on agents that are not alive: retry them on
+ * another host. Publishing tasks: make sure their signing job is queued
+ * (once per attempt; a queued one is not queued twice).
+ */
+async function recoverOrphans(store: Store, console: Console, lifecycle: TaskLifecycle, log: BusLogger, publish: (task: Task) => Promise<void>): Promise<void> {
   for (const id of await store.builds.activeTaskIds()) {
     const task = await store.builds.getTask(id);
     if (task === null || task.state === "pending") continue;
+    if (task.state === "publishing") {
+      await publish(task);
+      continue;
+    }
     if (task.agent !== null && console.agents.get(task.agent) === undefined) {
       log.warn({ task: task.id, agent: task.agent }, "task's agent is gone since before this start");
       await lifecycle.retryOrFail(task, `${task.agent} was gone when Headhunter started`);

@@ -1,7 +1,7 @@
 import { inject } from "vitest";
 import { Redis } from "ioredis";
 import { z } from "zod";
-import { Agent, BusConnection, HEARTBEAT_TOPIC, OPCODES, Signals, jsonMessage, parseBusConfig, silentLogger, workerBuildDomain, type AgentCredentials } from "@copr/bus";
+import { Agent, AgentMethodError, BusConnection, HEARTBEAT_TOPIC, OPCODES, Signals, jsonMessage, parseBusConfig, silentLogger, workerBuildDomain, type AgentCredentials } from "@copr/bus";
 import { WORKER_METHODS, buildArgsSchema, cancelArgsSchema, helloArgsSchema, logProofText, proofFromHash, statusProofText, tokenKey, workerProof, type BuildArgs } from "@copr/domain";
 import { ControlQueue } from "@copr/queue";
 import { Store } from "@copr/store";
@@ -37,28 +37,55 @@ export class FakeWorker {
 
   /** createrepo calls received; with `holdCreaterepo` they are never answered. */
   createrepoCalls = 0;
+  /** sign calls received (task build dirs), and sign-key calls (owner/project). */
+  readonly signCalls: string[] = [];
+  readonly keyCalls: string[] = [];
 
   static async start(ns: BusNamespace, name: string, opts: {
     token: string; arches: string[]; slots: number; heartbeatMs?: number; epoch?: number; holdCreaterepo?: boolean;
+    /** Offers sign and createrepo, answering at once (as a results host with a signer would); default true. */
+    publishes?: boolean;
+    /** sign calls are taken and never answered (a signer that hangs or dies mid-call). */
+    holdSign?: boolean;
+    /** sign calls fail with this error code. */
+    signError?: string;
     /** Each build reports `succeeded` this long after it was accepted (the report waits out a broker outage). */
     autoFinishMs?: number;
     /** The `build` call is answered this long after it arrived. */
     replyDelayMs?: number;
   }): Promise<FakeWorker> {
     const w = new FakeWorker();
+    const publishes = opts.publishes ?? true;
     w.#token = opts.token;
     w.bus = await BusConnection.open(busConfig(ns, await ns.agent(name)), { logger: silentLogger });
     w.#signals = new Signals(w.bus);
     w.agent = await Agent.start(w.bus, {
       name, epoch: opts.epoch ?? 1, heartbeatIntervalMs: opts.heartbeatMs ?? 1000,
-      capabilities: { arches: opts.arches, createrepo: opts.holdCreaterepo === true }, slots: () => ({ total: opts.slots, used: 0 }),
+      capabilities: { arches: opts.arches, createrepo: publishes, sign: publishes }, slots: () => ({ total: opts.slots, used: 0 }),
     });
-    if (opts.holdCreaterepo === true) {
+    if (publishes) {
       w.agent.method("createrepo", {
-        description: "takes the call and never answers", args: z.object({}).passthrough(),
-        handler: () => {
+        description: "answers at once; with holdCreaterepo takes the call and never answers", args: z.object({ owner: z.string(), project: z.string(), chroot: z.string() }),
+        handler: (a) => {
           w.createrepoCalls++;
-          return new Promise<never>(() => undefined);
+          if (opts.holdCreaterepo === true) return new Promise<never>(() => undefined);
+          return { dir: `${a.owner}/${a.project}/${a.chroot}`, packages: 1, incremental: true, duration_ms: 1 };
+        },
+      });
+      w.agent.method("sign", {
+        description: "answers at once", args: z.object({ build_dir: z.string() }).passthrough(),
+        handler: (a) => {
+          w.signCalls.push(a.build_dir);
+          if (opts.holdSign === true) return new Promise<never>(() => undefined);
+          if (opts.signError !== undefined) throw new AgentMethodError(opts.signError, `${a.build_dir} holds no package`);
+          return { fingerprint: "F".repeat(40), packages: 2, bytes_added: 100, duration_ms: 1 };
+        },
+      });
+      w.agent.method("sign-key", {
+        description: "answers at once", args: z.object({ owner: z.string(), project: z.string() }),
+        handler: (a) => {
+          w.keyCalls.push(`${a.owner}/${a.project}`);
+          return { fingerprint: "F".repeat(40) };
         },
       });
     }
@@ -165,10 +192,16 @@ export async function headhunterFixture(options: {
       await w.report(taskId, attempt, state);
       await until(async () => (await store.builds.getTask(taskId))?.state === state, 10_000, `${taskId} ${state}`);
     },
-    async worker(name: string, opts: { arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number; holdCreaterepo?: boolean; autoFinishMs?: number; replyDelayMs?: number } = {}) {
+    async worker(name: string, opts: {
+      arches?: string[]; slots?: number; register?: boolean; heartbeatMs?: number; holdCreaterepo?: boolean; publishes?: boolean; holdSign?: boolean; signError?: string;
+      autoFinishMs?: number; replyDelayMs?: number;
+    } = {}) {
       const token = opts.register === false ? "copr_w_not-registered-token-0000000000" : (await store.workers.addWorker(name)).token;
       const w = await FakeWorker.start(ns, name, {
         token, arches: opts.arches ?? ["x86_64"], slots: opts.slots ?? 2, heartbeatMs: opts.heartbeatMs, holdCreaterepo: opts.holdCreaterepo,
+        ...(opts.publishes === undefined ? {} : { publishes: opts.publishes }),
+        ...(opts.holdSign === undefined ? {} : { holdSign: opts.holdSign }),
+        ...(opts.signError === undefined ? {} : { signError: opts.signError }),
         ...(opts.autoFinishMs === undefined ? {} : { autoFinishMs: opts.autoFinishMs }),
         ...(opts.replyDelayMs === undefined ? {} : { replyDelayMs: opts.replyDelayMs }),
       });

@@ -26,6 +26,14 @@ describe("worker configuration", () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it("makes a signer only beside the results, with its slots and key domain", () => {
+    const base = { COPR_BUS_PASSWORD: "pw", COPR_WORKER_TOKEN: "copr_w_x", COPR_WORKER_WEB_URL: "https://copr.example.org" };
+    expect(() => loadWorkerConfig({ ...base, COPR_WORKER_SIGN_KEYS_DIR: "/var/lib/copr-signer/keys" })).toThrow(/COPR_WORKER_RESULTS_DIR/);
+    const c = loadWorkerConfig({ ...base, COPR_WORKER_SIGN_KEYS_DIR: "/k", COPR_WORKER_RESULTS_DIR: "/r" });
+    expect([c.signKeysDir, c.signSlots, c.signKeyDomain]).toEqual(["/k", 4, "copr.example.org"]);
+    expect(() => loadWorkerConfig({ ...base, COPR_WORKER_SIGN_SLOTS: "0" })).toThrow(/COPR_WORKER_SIGN_SLOTS/);
+  });
+
   it("refuses a broker user that is not the worker's own", () => {
     expect(() => loadWorkerConfig({ COPR_BUS_PASSWORD: "pw", COPR_WORKER_TOKEN: "copr_w_x", COPR_WORKER_NAME: "acme:copr-worker:w7", COPR_BUS_USER: "worker" }))
       .toThrow(/COPR_BUS_USER: must be the worker's name acme:copr-worker:w7/);

@@ -21,6 +21,12 @@ const schema = busEnvSchema.extend({
   webUrl: z.url({ error: "must be an http(s) URL such as http://copr.example.org:8080" }).transform((u) => u.replace(/\/+$/, "")).default("http://127.0.0.1:8080"),
   /** Results root of copr-web on this host: when set, this worker also regenerates repositories. */
   resultsDir: z.string().optional(),
+  /** The signer's keys directory: when set, this worker is a signer (it needs resultsDir too). */
+  signKeysDir: z.string().optional(),
+  /** rpmsign runs at once on this signer. */
+  signSlots: z.coerce.number().int().min(1).max(64).default(4),
+  /** Mail domain of the signing keys' user ids; default the host name of webUrl. */
+  signKeyDomain: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a domain name such as copr.example.org").optional(),
   /** Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics; port 0 turns them off. */
   metricsHost: z.string().default("127.0.0.1"),
   metricsPort: z.coerce.number().int().min(0).max(65535).default(9465),
@@ -28,7 +34,7 @@ const schema = busEnvSchema.extend({
   dispatchers: z.string().default("headhunter").transform((s) => s.split(",").map((u) => u.trim()).filter((u) => u !== "")),
 });
 
-export type WorkerConfig = Readonly<Omit<z.output<typeof schema>, "busUser"> & { busUser: string }>;
+export type WorkerConfig = Readonly<Omit<z.output<typeof schema>, "busUser" | "signKeyDomain"> & { busUser: string; signKeyDomain: string }>;
 
 /** Reads the worker's settings from the environment once. */
 export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>> = process.env): WorkerConfig {
@@ -42,6 +48,9 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     buildersFile: { env: "COPR_WORKER_BUILDERS", help: "JSON file with the builder hosts (host, port, user, key_file, host_key_fingerprint, arches, slots)" },
     webUrl: { env: "COPR_WORKER_WEB_URL", help: "copr-web's URL as this worker reaches it (the same as Headhunter's COPR_WEB_URL), default http://127.0.0.1:8080" },
     resultsDir: { env: "COPR_WORKER_RESULTS_DIR", help: "copr-web's results directory, if this worker runs createrepo_c for it" },
+    signKeysDir: { env: "COPR_WORKER_SIGN_KEYS_DIR", help: "directory of the per-project signing keys, readable by this worker only: makes this worker a signer (needs COPR_WORKER_RESULTS_DIR)" },
+    signSlots: { env: "COPR_WORKER_SIGN_SLOTS", help: "packages signed at once (rpmsign runs), default 4" },
+    signKeyDomain: { env: "COPR_WORKER_SIGN_KEY_DOMAIN", help: "mail domain of the keys' user ids (owner_project (Copr) <owner#project@DOMAIN>), default the host of COPR_WORKER_WEB_URL" },
     metricsHost: { env: "COPR_WORKER_METRICS_HOST", help: "address of the worker's /metrics endpoint, default 127.0.0.1" },
     metricsPort: { env: "COPR_WORKER_METRICS_PORT", help: "port of the worker's /metrics endpoint, 0 = off, default 9465 (one per worker on a host)" },
     dispatchers: { env: "COPR_WORKER_DISPATCHERS", help: "comma-separated broker users that may start and cancel builds, default headhunter" },
@@ -51,5 +60,10 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
       `COPR_BUS_USER: must be the worker's name ${config.name}: each worker has its own broker user, named like it, that \`copr worker add NAME\` created (leave COPR_BUS_USER unset)`,
     ]);
   }
-  return Object.freeze({ ...config, busUser: config.name });
+  if (config.signKeysDir !== undefined && config.resultsDir === undefined) {
+    throw new ConfigError("copr-worker", [
+      "COPR_WORKER_SIGN_KEYS_DIR: a signer signs packages where they are published: set COPR_WORKER_RESULTS_DIR to copr-web's results directory too",
+    ]);
+  }
+  return Object.freeze({ ...config, busUser: config.name, signKeyDomain: config.signKeyDomain ?? new URL(config.webUrl).hostname });
 }

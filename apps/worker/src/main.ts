@@ -24,6 +24,7 @@ runService("copr-worker", log, async () => {
     provisioners: builders.provisioners.map((p) => new CommandProvisioner(p, log)),
     connect: connectBuilder,
     resultsDir: config.resultsDir,
+    ...(config.signKeysDir === undefined ? {} : { signer: { keysDir: config.signKeysDir, keyDomain: config.signKeyDomain, slots: config.signSlots } }),
     ...(config.metricsPort === 0 ? {} : { metrics: { host: config.metricsHost, port: config.metricsPort } }),
     log,
   });

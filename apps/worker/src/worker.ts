@@ -4,6 +4,7 @@ import { WorkerMetrics } from "./metrics/workerMetrics.ts";
 import { nextEpoch } from "./agent/epoch.ts";
 import { registerMethods } from "./agent/methods.ts";
 import { RepoMethods } from "./agent/repoMethods.ts";
+import { SignMethods } from "./agent/signMethods.ts";
 import type { BuilderHost } from "./build/builderConnection.ts";
 import { BuildRunner, type Connect } from "./build/buildRunner.ts";
 import { probeHosts } from "./build/probeHosts.ts";
@@ -26,6 +27,8 @@ export interface WorkerOptions {
   connect: Connect;
   /** copr-web's results root, when this worker also regenerates repositories */
   resultsDir?: string | undefined;
+  /** With resultsDir: this worker is also a signer, holding the projects' keys in `keysDir`. */
+  signer?: { keysDir: string; keyDomain: string; slots: number };
   log: BusLogger;
   /** Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free one); absent: not served. */
   metrics?: { host: string; port: number };
@@ -39,7 +42,7 @@ export interface Worker {
   close(): Promise<void>;
 }
 
-/** Starts a worker agent: heartbeats with its arches and slots, serves build/cancel/status/hello (and createrepo). */
+/** Starts a worker agent: heartbeats with its arches and slots, serves build/cancel/status/hello (and createrepo, and sign when it is a signer). */
 export async function startWorker(o: WorkerOptions): Promise<Worker> {
   // Before anything is announced: a host that cannot sandbox builds is refused.
   await probeHosts(o.hosts, o.connect, o.log);
@@ -54,6 +57,8 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const onReconnected = (): void => metrics.reconnected();
   bus.on("reconnected", onReconnected);
   const repo = o.resultsDir === undefined ? undefined : new RepoMethods(o.resultsDir);
+  if (o.signer !== undefined && o.resultsDir === undefined) throw new Error("a signer needs resultsDir: it signs packages where they are published");
+  const signer = o.signer === undefined || o.resultsDir === undefined ? undefined : new SignMethods({ resultsDir: o.resultsDir, ...o.signer });
   const epoch = await nextEpoch(o.stateDir);
   let agent: Agent;
   try {
@@ -61,7 +66,10 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       name: o.name,
       epoch,
       heartbeatIntervalMs: o.heartbeatMs,
-      capabilities: { arches: runner.arches, createrepo: repo !== undefined, hosts: [...o.hosts.map((h) => h.name), ...(o.provisioners ?? []).map((p) => p.name)] },
+      capabilities: {
+        arches: runner.arches, createrepo: repo !== undefined, sign: signer !== undefined, ...(signer === undefined ? {} : { sign_slots: signer.slots.total }),
+        hosts: [...o.hosts.map((h) => h.name), ...(o.provisioners ?? []).map((p) => p.name)],
+      },
       slots: () => runner.slots,
     });
   } catch (error) {
@@ -72,9 +80,9 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     }
     throw error;
   }
-  registerMethods(agent, { token: o.token, dispatchers: o.dispatchers ?? ["headhunter"], startedAt: Date.now(), runner, repo });
+  registerMethods(agent, { token: o.token, dispatchers: o.dispatchers ?? ["headhunter"], startedAt: Date.now(), runner, repo, signer });
   const metricsServer = o.metrics === undefined ? undefined : await startMetricsServer(metrics.registry, o.metrics.host, o.metrics.port);
-  o.log.info({ agent: o.name, epoch, arches: runner.arches, slots: runner.slots.total, createrepo: repo !== undefined }, "worker agent ready");
+  o.log.info({ agent: o.name, epoch, arches: runner.arches, slots: runner.slots.total, createrepo: repo !== undefined, sign: signer !== undefined }, "worker agent ready");
   let closing: Promise<void> | undefined;
   return {
     agent,
@@ -88,6 +96,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         await Promise.all(provisioners.map((p) => p.close()));
         agent.close();
         await repo?.close();
+        await signer?.close();
         await bus.close();
       })();
       return closing;

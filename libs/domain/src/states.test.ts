@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TASK_STATES, canTransition, deriveBuildState, isFinal } from "./states.ts";
+import { TASK_STATES, canTransition, coprStateName, deriveBuildState, isFinal } from "./states.ts";
 
 describe("task states", () => {
   it("never leaves a final state", () => {
@@ -13,7 +13,20 @@ describe("task states", () => {
     expect(canTransition("starting", "pending")).toBe(true);
   });
 
+  it("publishes a built task before it succeeds, and does not cancel or retry it then", () => {
+    expect(canTransition("running", "succeeded")).toBe(false);
+    expect(canTransition("running", "publishing")).toBe(true);
+    expect(canTransition("publishing", "succeeded")).toBe(true);
+    expect(canTransition("publishing", "failed")).toBe(true);
+    expect(canTransition("publishing", "canceled")).toBe(false);
+    expect(canTransition("publishing", "pending")).toBe(false);
+    expect(coprStateName("publishing")).toBe("running");
+    expect(coprStateName("failed")).toBe("failed");
+  });
+
   it("derives the build state as Copr does", () => {
+    expect(deriveBuildState(["succeeded", "publishing", "pending"])).toBe("publishing");
+    expect(deriveBuildState(["publishing", "running"])).toBe("running");
     expect(deriveBuildState(["succeeded", "running", "pending"])).toBe("running");
     expect(deriveBuildState(["succeeded", "pending"])).toBe("pending");
     expect(deriveBuildState(["succeeded", "failed", "canceled"])).toBe("failed");

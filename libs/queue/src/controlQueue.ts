@@ -7,6 +7,8 @@ export const controlJobSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("cancel-build"), buildId: z.number().int().positive(), by: z.string() }),
   // Results were removed (a deleted build): regenerate the chroot's repository.
   z.object({ kind: z.literal("regenerate-repo"), owner: z.string(), project: z.string(), chroot: z.string() }),
+  // A new project: its signing key is made now, so it is ready before its first build ends.
+  z.object({ kind: z.literal("make-key"), owner: z.string(), project: z.string() }),
 ]);
 export type ControlJob = z.output<typeof controlJobSchema>;
 

@@ -62,12 +62,13 @@ export class Projects extends StorePart {
   }
 
   async getProject(owner: string, name: string): Promise<Project | null> {
-    const [json, deleting, diskBytes] = await this.redis.hmget(this.keys.project(owner, name), "json", "deleting", "diskBytes");
+    const [json, deleting, diskBytes, signingKey] = await this.redis.hmget(this.keys.project(owner, name), "json", "deleting", "diskBytes", "signingKey");
     if (json === null || json === undefined) return null;
     const project = JSON.parse(json) as Project;
     return {
       ...project,
       ...(deleting === "1" ? { deleting: true } : {}),
+      ...(signingKey === null || signingKey === undefined ? {} : { signingKey }),
       ...(diskBytes === null || diskBytes === undefined ? {} : { diskBytes: Math.max(0, Number(diskBytes)) }),
     };
   }
@@ -78,6 +79,12 @@ export class Projects extends StorePart {
     const key = this.keys.project(owner, name);
     // Only while the project exists: a late upload must not bring back a deleted project's hash.
     if ((await this.redis.hexists(key, "json")) === 1) await this.redis.hincrby(key, "diskBytes", delta);
+  }
+
+  /** Records the fingerprint of the project's signing key (Headhunter, from the signer's answer); only while the project exists. */
+  async setSigningKey(owner: string, name: string, fingerprint: string): Promise<void> {
+    const key = this.keys.project(owner, name);
+    if ((await this.redis.hexists(key, "json")) === 1) await this.redis.hset(key, "signingKey", fingerprint);
   }
 
   /** Marks a project as being deleted: from now on it takes no new builds. False when there is no such project. */

@@ -27,6 +27,8 @@ export interface Project {
   deleting?: boolean;
   /** Bytes of its builds' result files (kept by `projects.addDiskBytes`, never in the JSON). */
   diskBytes?: number;
+  /** Fingerprint of its signing key once the signer made it (`projects.setSigningKey`, never in the JSON). */
+  signingKey?: string;
 }
 
 /** What a new project may say besides its name and chroots. */

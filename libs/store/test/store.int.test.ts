@@ -84,7 +84,11 @@ describe("store", () => {
     expect(await s.builds.transitionTask(id, "starting", { agent: "v:p:w1", hosts: ["v:p:w1"] }, 0)).toBe("pending");
     expect(await s.builds.transitionTask(id, "running", {}, 0)).toBe("starting");
     // A stale signal from another attempt changes nothing.
-    await expect(s.builds.transitionTask(id, "succeeded", {}, 1)).rejects.toMatchObject({ code: "REFUSED_TRANSITION" });
+    await expect(s.builds.transitionTask(id, "publishing", {}, 1)).rejects.toMatchObject({ code: "REFUSED_TRANSITION" });
+    // A built task succeeds only through publishing (signed, in the repository).
+    await expect(s.builds.transitionTask(id, "succeeded", {}, 0)).rejects.toMatchObject({ code: "REFUSED_TRANSITION" });
+    await s.builds.transitionTask(id, "publishing", {}, 0);
+    expect(await s.builds.activeTaskIds()).toEqual([id]);
     await s.builds.transitionTask(id, "succeeded", { endedAt: 5 }, 0);
     const err = await s.builds.transitionTask(id, "running").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
@@ -94,9 +98,9 @@ describe("store", () => {
     // Final tasks leave the active set; every move is an event of the build.
     expect(await s.builds.activeTaskIds()).toEqual([]);
     const events = await s.builds.readBuildEvents(tasks[0]?.buildId ?? 0);
-    expect(events.map((e) => e.to)).toEqual(["created", "starting", "running", "succeeded"]);
+    expect(events.map((e) => e.to)).toEqual(["created", "starting", "running", "publishing", "succeeded"]);
     expect(events[1]).toMatchObject({ task: id, from: "pending", to: "starting" });
-    const last = events[2]?.id ?? "0";
+    const last = events[3]?.id ?? "0";
     expect((await s.builds.readBuildEvents(tasks[0]?.buildId ?? 0, last)).map((e) => e.to)).toEqual(["succeeded"]);
   });
 
@@ -172,6 +176,7 @@ describe("store", () => {
     expect([running.total, running.byArch]).toEqual([1, { x86_64: 1 }]);
     const page = await s.status.statusTasks("pending", { group: { dim: "owner", value: "alice" } });
     expect([page.total, page.tasks.map((t) => t.chroot)]).toEqual([1, ["fedora-40-aarch64"]]);
+    await s.builds.transitionTask(first, "publishing", {}, 0);
     await s.builds.transitionTask(first, "succeeded", {}, 0);
     expect((await s.status.statusCounts("running")).total).toBe(0);
     expect((await s.status.statusTasks("pending", { offset: 1, limit: 1 })).tasks).toHaveLength(1);

@@ -8,6 +8,7 @@ import { resubmitBuild } from "../builds/resubmitBuild.ts";
 import { decodeCursor, watchBuild } from "../builds/watchBuild.ts";
 import { buildersList, nextAgentChange } from "../builders/buildersList.ts";
 import { adminProcedure, authedProcedure, publicProcedure, router } from "./trpc.ts";
+import { newProject } from "../projects/newProject.ts";
 
 const owner = z.string().regex(OWNER_RE, "owner: letters, digits, _ and -");
 const projectName = z.string().regex(PROJECT_RE, "project: letters, digits, ., _, + and -");
@@ -33,7 +34,7 @@ export const appRouter = router({
         if (unknown.length > 0) {
           throw new TRPCError({ code: "BAD_REQUEST", message: `unknown chroot ${unknown.join(", ")}; this server offers: ${ctx.config.chroots.join(", ")}` });
         }
-        return await ctx.store.projects.createProject(ctx.user.name, input.name, input.chroots, {
+        return await newProject(ctx, ctx.user.name, input.name, input.chroots, {
           enableNet: input.enableNet ?? false,
           ...(input.description === undefined ? {} : { description: input.description.trim() }),
           ...(input.autoPrune === undefined ? {} : { autoPrune: input.autoPrune }),

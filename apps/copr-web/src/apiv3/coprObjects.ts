@@ -1,6 +1,6 @@
 import { repoBaseUrl, resultDirName } from "@copr/repo";
 import type { Build, Project, Task } from "@copr/store";
-import type { TaskState } from "@copr/domain";
+import { coprStateName, type TaskState } from "@copr/domain";
 import type { BuildView } from "../builds/buildView.ts";
 
 /**
@@ -47,7 +47,7 @@ export function coprBuild(view: BuildView, publicUrl: string): CoprBuild {
   const ended = tasks.map((t) => t.endedAt).filter((t): t is number => t !== null);
   return {
     id: build.id,
-    state: view.state,
+    state: coprStateName(view.state),
     ownername: build.owner,
     projectname: build.project,
     project_dirname: build.project,
@@ -76,7 +76,7 @@ export function coprBuildChroot(build: Build, task: Task, publicUrl: string): Co
   const dir = `${projectResultsUrl(publicUrl, build.owner, build.project)}/${encodeURIComponent(task.chroot)}/${resultDirName(build.id, build.srpm.name)}/`;
   return {
     name: task.chroot,
-    state: task.state,
+    state: coprStateName(task.state),
     started_on: seconds(task.startedAt),
     ended_on: seconds(task.endedAt),
     result_url: task.startedAt === null ? "" : dir,

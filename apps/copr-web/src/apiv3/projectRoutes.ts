@@ -8,6 +8,7 @@ import { coprBuildConfig, coprProject, coprProjectChroot } from "./coprObjects.t
 import { projectRequest } from "./coprOptions.ts";
 import { listAnswer, pageSize, readPage, type PageQuery } from "./paging.ts";
 import { one, optional, queryBool } from "./query.ts";
+import { newProject } from "../projects/newProject.ts";
 
 interface ProjectQuery { ownername?: string; projectname?: string }
 interface ChrootQuery extends ProjectQuery { chrootname?: string }
@@ -43,7 +44,7 @@ export function projectRoutes(deps: WebDeps): FastifyPluginCallback {
         if (queryBool(req.query.exist_ok)) return coprProject(existing, deps.publicUrl);
         throw new HttpError(409, "EXISTS", `You already have a project named '${input.name}'.`);
       }
-      return coprProject(await deps.store.projects.createProject(owner, input.name, input.chroots, input.options), deps.publicUrl);
+      return coprProject(await newProject(deps, owner, input.name, input.chroots, input.options), deps.publicUrl);
     });
 
     app.get<{ Querystring: PageQuery & { ownername?: string } }>("/project/list", async (req) => {

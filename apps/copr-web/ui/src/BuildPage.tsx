@@ -25,7 +25,7 @@ export function BuildPage({ id }: { id: number }) {
   useEffect(() => {
     if (watch.changes > 0) reload();
   }, [watch.changes, reload]);
-  const running = view.data?.state === "running" || view.data?.state === "pending";
+  const running = view.data?.state === "running" || view.data?.state === "pending" || view.data?.state === "publishing";
   const now = useNow(running);
   if (view.data === undefined) {
     return (

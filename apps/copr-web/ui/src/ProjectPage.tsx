@@ -20,7 +20,7 @@ export function ProjectPage({ owner, name }: { owner: string; name: string }) {
   const packages = useQuery(`packages:${owner}/${name}`, () => api.projects.packages.query({ owner, name }));
   const { reload: reloadPackages } = packages;
   const active = [...(builds.data ?? []), ...(packages.data ?? []).map((p) => p.newest)]
-    .filter((b) => b.state === "pending" || b.state === "running")
+    .filter((b) => b.state === "pending" || b.state === "running" || b.state === "publishing")
     .map((b) => b.build.id);
   useBuildsWatch([...new Set(active)], () => {
     builds.reload();
@@ -79,7 +79,7 @@ export function ProjectPage({ owner, name }: { owner: string; name: string }) {
               </table>
             )}
           </section>
-          <InstallInstructions owner={owner} project={name} chroots={project.data.chroots} packages={[...newest.keys()]} />
+          <InstallInstructions owner={owner} project={name} chroots={project.data.chroots} packages={[...newest.keys()]} signingKey={project.data.signingKey} />
           <DeleteProjectButton project={project.data} />
         </>
       )}

@@ -64,6 +64,7 @@ export function useLocationPath(): string {
 export const paths = {
   project: (owner: string, name: string) => `/projects/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`,
   build: (id: number) => `/builds/${id}`,
+  publicKey: (owner: string, project: string) => `/results/${encodeURIComponent(owner)}/${encodeURIComponent(project)}/pubkey.gpg`,
   repoFile: (owner: string, project: string, chroot: string) => `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(project)}/${encodeURIComponent(chroot)}.repo`,
   resultDir: (owner: string, project: string, chroot: string, buildId: number, pkg: string) =>
     `/results/${encodeURIComponent(owner)}/${encodeURIComponent(project)}/${encodeURIComponent(chroot)}/${String(buildId).padStart(8, "0")}-${encodeURIComponent(pkg)}/`,

@@ -17,6 +17,8 @@ export interface AgentPoolEvents {
   capacity: [arches: string[]];
   /** the set of arches some agent serves changed */
   arches: [arches: Set<string>];
+  /** an agent left the pool (lost, refused, or gone) */
+  removed: [name: string];
 }
 
 /**
@@ -75,6 +77,7 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     if (e === undefined) return [];
     this.#agents.delete(name);
     this.#unindex(e);
+    this.emit("removed", name);
     return [...e.tasks];
   }
 
@@ -130,9 +133,16 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
 
   /** A ready, not drained agent that announces `capability: true` (e.g. createrepo), least busy first. */
   capable(capability: string): string | undefined {
-    return [...this.#agents.values()]
-      .filter((e) => !e.drain && e.info.capabilities[capability] === true)
-      .sort((a, b) => a.tasks.size - b.tasks.size)[0]?.info.name;
+    return this.capableAll(capability).sort((a, b) => this.#tasksOf(a) - this.#tasksOf(b))[0];
+  }
+
+  /** Every ready, not drained agent that announces `capability: true`. */
+  capableAll(capability: string): string[] {
+    return [...this.#agents.values()].filter((e) => !e.drain && e.info.capabilities[capability] === true).map((e) => e.info.name);
+  }
+
+  #tasksOf(name: string): number {
+    return this.#agents.get(name)?.tasks.size ?? 0;
   }
 
   hasCapacity(arch: string): boolean {

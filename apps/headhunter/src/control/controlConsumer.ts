@@ -8,19 +8,21 @@ import type { TaskLifecycle } from "../tasks/taskLifecycle.ts";
 
 /**
  * Requests from copr-web — copr-web never writes task state itself, nor
- * runs createrepo_c. A deleted build's chroots get their repository
- * regenerated. Cancels: Pending tasks end `canceled` at once; running ones are
+ * runs createrepo_c or holds signing keys. A deleted build's chroots get
+ * their repository regenerated; a new project gets its signing key. Cancels: Pending tasks end `canceled` at once; running ones are
  * stopped on their agent, which then reports `canceled`; a task being
  * handed over is canceled as soon as its agent has it.
  */
 export function consumeControl(deps: {
   store: Store; console: Console; lifecycle: TaskLifecycle; log: BusLogger; connection: Redis; bullPrefix: string; callTimeoutMs: number;
   regenerateRepo: (ref: { owner: string; project: string; chroot: string }) => Promise<void>;
+  makeKey: (owner: string, project: string) => Promise<void>;
 }): Worker {
   const { store, console, lifecycle, log } = deps;
   const cancelTask = async (first: Task, by: string): Promise<void> => {
     // A move can lose a race with the dispatcher (pending → starting): read again and go on from the new state.
-    for (let task: Task | null = first; task !== null && !isFinal(task.state); task = await store.builds.getTask(task.id)) {
+    // A publishing task's build is over: there is nothing left to cancel.
+    for (let task: Task | null = first; task !== null && !isFinal(task.state) && task.state !== "publishing"; task = await store.builds.getTask(task.id)) {
       if (task.state === "pending" || task.agent === null) {
         if (await lifecycle.move(task, "canceled", { endedAt: Date.now(), reason: `canceled by ${by}` })) return;
         continue;
@@ -42,6 +44,10 @@ export function consumeControl(deps: {
       const request = controlJobSchema.parse(job.data);
       if (request.kind === "regenerate-repo") {
         await deps.regenerateRepo({ owner: request.owner, project: request.project, chroot: request.chroot });
+        return;
+      }
+      if (request.kind === "make-key") {
+        await deps.makeKey(request.owner, request.project);
         return;
       }
       const build = await store.builds.getBuild(request.buildId);

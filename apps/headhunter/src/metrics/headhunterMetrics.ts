@@ -16,6 +16,9 @@ export class HeadhunterMetrics {
   readonly #agentsLost: Counter;
   readonly #reconnects: Counter;
   readonly #createrepo: Histogram;
+  readonly #sign: Histogram;
+  /** Signing jobs waiting or running (set once the sign queue exists). */
+  signQueueDepth: (() => Promise<number>) | undefined;
   readonly #rpcCalls: Counter;
   readonly #rpcDuration: Histogram;
 
@@ -79,6 +82,17 @@ export class HeadhunterMetrics {
     this.#createrepo = new Histogram({
       name: "copr_createrepo_duration_seconds", help: "createrepo_c runs on the results host, by outcome", labelNames: ["outcome"], buckets: DURATION_BUCKETS_S, registers: [registry],
     });
+    this.#sign = new Histogram({
+      name: "copr_sign_duration_seconds", help: "Signing one build's packages of one chroot on a signer, by outcome", labelNames: ["outcome"], buckets: DURATION_BUCKETS_S, registers: [registry],
+    });
+    const depth = (): (() => Promise<number>) | undefined => this.signQueueDepth;
+    new Gauge({
+      name: "copr_sign_queue_jobs", help: "Signing jobs (packages to sign, keys to make) waiting or running", registers: [registry],
+      async collect() {
+        const read = depth();
+        if (read !== undefined) this.set(await read().catch(() => 0));
+      },
+    });
   }
 
   dispatched(ms: number): void {
@@ -101,6 +115,10 @@ export class HeadhunterMetrics {
   rpcCall(method: string, outcome: string, ms: number): void {
     this.#rpcCalls.inc({ method, outcome });
     this.#rpcDuration.observe({ method }, ms / 1000);
+  }
+
+  signed(ms: number, ok: boolean): void {
+    this.#sign.observe({ outcome: ok ? "ok" : "failed" }, ms / 1000);
   }
 
   createrepo(ms: number, ok: boolean): void {

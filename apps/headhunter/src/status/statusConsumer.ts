@@ -52,6 +52,9 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
             await lifecycle.move(task, "running", { builder: p.builder ?? null });
             break;
           case "succeeded":
+            // Built and uploaded: the packages are signed and published before the task succeeds.
+            await lifecycle.move(task, "publishing", { reason: null });
+            break;
           case "failed":
           case "canceled":
             await lifecycle.move(task, p.state, { endedAt: Date.now(), reason: p.reason ?? null });

@@ -26,8 +26,8 @@ export class TaskLifecycle {
   readonly #topics: CoprTopics;
   readonly #log: BusLogger;
 
-  /** Called after a task succeeded (Headhunter queues the repository regeneration). */
-  onSucceeded: (task: Task) => Promise<void> = () => Promise.resolve();
+  /** Called after a task's build succeeded and it moved to publishing (Headhunter queues the signing). */
+  onBuilt: (task: Task) => Promise<void> = () => Promise.resolve();
   /** Called after a task ended (batches wait for builds to end). */
   onEnded: (task: Task) => Promise<void> = () => Promise.resolve();
   /** Called when a task was queued (again) for `arch`. */
@@ -54,10 +54,11 @@ export class TaskLifecycle {
     }
     const moved: Task = { ...task, ...fields, state: to };
     this.#log.info({ task: task.id, attempt: moved.attempt, from: task.state, to, agent: moved.agent, reason: fields.reason }, "task moved");
-    if (isFinal(to) || to === "pending") {
+    // Publishing needs no builder: the slot is free for the next build.
+    if (isFinal(to) || to === "pending" || to === "publishing") {
       const now = Date.now();
       // A handover that was refused did not run; anything that got as far as an agent counts its time.
-      this.#scheduler.finish(task.id, now, task.state === "running" || isFinal(to));
+      this.#scheduler.finish(task.id, now, task.state === "running" || isFinal(to) || to === "publishing");
       this.#scheduler.remove(task.id);
       await this.#letGo(task);
     }
@@ -66,14 +67,15 @@ export class TaskLifecycle {
       this.onQueued(moved.arch);
     }
     await this.#topics.taskChanged(moved, to);
-    if (to === "succeeded") await this.onSucceeded(moved);
+    if (to === "publishing") await this.onBuilt(moved);
     if (isFinal(to)) await this.onEnded(moved);
     return true;
   }
 
   /** The task's host is gone (or failed it): retry on another host, or fail after the last one. */
   async retryOrFail(task: Task, reason: string): Promise<void> {
-    if (isFinal(task.state)) {
+    // A publishing task's build is done: losing its builder's agent changes nothing.
+    if (isFinal(task.state) || task.state === "publishing") {
       await this.#letGo(task);
       return;
     }

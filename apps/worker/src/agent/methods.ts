@@ -5,14 +5,16 @@ import {
 } from "@copr/domain";
 import type { BuildRunner } from "../build/buildRunner.ts";
 import type { RepoMethods } from "./repoMethods.ts";
+import type { SignMethods } from "./signMethods.ts";
 
 export interface WorkerState {
   token: string;
-  /** Broker users that may start and cancel builds and regenerate repositories (Headhunter's). */
+  /** Broker users that may start and cancel builds, regenerate repositories and sign (Headhunter's). */
   dispatchers: readonly string[];
   startedAt: number;
   runner: BuildRunner;
   repo: RepoMethods | undefined;
+  signer: SignMethods | undefined;
 }
 
 /** The worker's bus methods. */
@@ -52,4 +54,5 @@ export function registerMethods(agent: Agent, state: WorkerState): void {
     handler: async ({ task_id, attempt }) => ({ canceled: await state.runner.cancel(task_id, attempt) }),
   });
   state.repo?.register(agent, state.dispatchers);
+  state.signer?.register(agent, state.dispatchers);
 }

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { z } from "zod";
 import type { Agent } from "@copr/bus";
 import { chrootDir, RepoPublisher } from "@copr/repo";
@@ -20,6 +21,10 @@ export class RepoMethods {
       callers,
       handler: async (ref) => {
         const dir = chrootDir(this.#root, ref);
+        // Deleted since the job was queued (its project or last build): nothing to publish, and no stray repodata.
+        if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
+          return { dir: `${ref.owner}/${ref.project}/${ref.chroot}`, packages: 0, incremental: false, duration_ms: 0 };
+        }
         const r = await this.#publisher.publish(dir);
         return { dir: `${ref.owner}/${ref.project}/${ref.chroot}`, packages: r.packages, incremental: r.incremental, duration_ms: r.durationMs };
       },
