@@ -44,7 +44,8 @@ async function main(): Promise<void> {
     const bus = (user: { username: string; password: string }) => parseBusConfig({
       port: broker.amqpPort, vhost: "copr", ...user, managementUrl: `http://127.0.0.1:${broker.managementPort}`,
     });
-    const web = await startWeb(loadWebConfig({ COPR_WEB_PORT: "0", COPR_REDIS_URL: redis.url("copr-web"), COPR_WEB_DATA_DIR: await mkdtemp(join(tmpdir(), "copr-bench-")) }));
+    const dataDir = await mkdtemp(join(tmpdir(), "copr-bench-"));
+    const web = await startWeb(loadWebConfig({ COPR_WEB_PORT: "0", COPR_REDIS_URL: redis.url("copr-web"), COPR_WEB_DATA_DIR: dataDir }));
     closers.unshift(() => web.close());
     const hh = await startHeadhunter({ bus: bus({ username: "headhunter", password: broker.passwords.headhunter }), redisUrl: redis.url("headhunter"), redisPrefix: "copr:", webUrl: web.url, log: silentLogger, callTimeoutMs: 10_000, missedIntervals: 3 });
     closers.unshift(() => hh.close());
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
       bus: bus(await broker.agentAdmin().addAgent(name)), name, token, webUrl: web.url, stateDir: await mkdtemp(join(tmpdir(), "copr-bench-w-")), heartbeatMs: 2000,
       hosts: [{ name: "b1", host: "127.0.0.1", port: sshd.port, user: sshd.user, privateKey: sshd.privateKey.toString(), hostKeyFingerprint: sshd.hostKeyFingerprint, arches: ["x86_64"], slots: 2, workDir: sshd.workDir }],
       connect, log: silentLogger,
+      // Beside the results, as the results host's agent is: a build ends once signed and published.
+      resultsDir: join(dataDir, "results"), signer: { keysDir: join(dataDir, "keys"), keyDomain: "bench.example.org", slots: 4 },
     });
     closers.unshift(() => worker.close());
     const startBuild = worker.runner.start.bind(worker.runner);
