@@ -27,15 +27,17 @@ export interface NewBuild {
 
 /** Moves a task only if it is in an allowed state and (optionally) attempt. Atomic. Values are JSON, as in the task hash. */
 const TRANSITION_LUA = `
--- KEYS: task, active set, build events stream, activity stream; ARGV: to, allowed from (csv), attempt or '', final (1/0), then field/value pairs
+-- KEYS: task, active set, build events stream, activity stream, fencing epoch;
+-- ARGV: to, allowed from (csv), attempt or '', final (1/0), fencing epoch or '', then field/value pairs
 local cur = redis.call('HGET', KEYS[1], 'state')
 if not cur then return {'NOT_FOUND', ''} end
+if ARGV[5] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[5] then return {'FENCED', cur} end
 local allowed = false
 for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then allowed = true end end
 if not allowed then return {'REFUSED', cur} end
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[3] then return {'REFUSED', cur} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1])
-for i = 5, #ARGV - 2, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 6, #ARGV - 2, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 local id = cjson.decode(redis.call('HGET', KEYS[1], 'id'))
 if ARGV[4] == '1' then redis.call('SREM', KEYS[2], id) else redis.call('SADD', KEYS[2], id) end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'task', id, 'from', cjson.decode(cur), 'to', cjson.decode(ARGV[1]))
@@ -86,7 +88,7 @@ return {'OK', cur}
 export class Builds extends StorePart {
   constructor(redis: Redis, keys: StoreKeys) {
     super(redis, keys);
-    redis.defineCommand("coprTransition", { numberOfKeys: 4, lua: TRANSITION_LUA });
+    redis.defineCommand("coprTransition", { numberOfKeys: 5, lua: TRANSITION_LUA });
   }
 
   /** Stores a build and one task per chroot in one transaction; skipped chroots end `skipped` at once. */
@@ -182,21 +184,25 @@ export class Builds extends StorePart {
   /**
    * Moves a task to `to` if its current state may move there (and, when
    * given, it is still on `attempt`), setting `fields` too. Returns the
-   * previous state; StoreError REFUSED_TRANSITION otherwise.
+   * previous state; StoreError REFUSED_TRANSITION otherwise. With `epoch`
+   * (a Headhunter's fencing epoch, see Leadership) the move happens only
+   * while that is still the latest epoch: StoreError FENCED otherwise.
    */
-  async transitionTask(id: string, to: TaskState, fields: Partial<Task> = {}, attempt?: number): Promise<TaskState> {
+  async transitionTask(id: string, to: TaskState, fields: Partial<Task> = {}, attempt?: number, epoch?: number): Promise<TaskState> {
     const from = TASK_STATES.filter((s) => canTransition(s, to));
     const flat: string[] = [];
     for (const [k, v] of Object.entries(taskToHash(fields))) if (k !== "state") flat.push(k, v);
     const [status, previous] = (await (this.redis as unknown as {
       coprTransition(key: string, ...args: string[]): Promise<[string, string]>;
     }).coprTransition(
-      this.keys.task(id), this.keys.activeTasks(), this.keys.buildEvents(buildIdOf(id)), this.keys.activity(),
-      JSON.stringify(to), from.map((f) => JSON.stringify(f)).join(","), attempt === undefined ? "" : String(attempt), isFinal(to) ? "1" : "0", ...flat,
+      this.keys.task(id), this.keys.activeTasks(), this.keys.buildEvents(buildIdOf(id)), this.keys.activity(), this.keys.headhunterEpoch(),
+      JSON.stringify(to), from.map((f) => JSON.stringify(f)).join(","), attempt === undefined ? "" : String(attempt), isFinal(to) ? "1" : "0",
+      epoch === undefined ? "" : String(epoch), ...flat,
       this.keys.statsPrefix(), String(Date.now()),
     ));
     if (status === "NOT_FOUND") throw new StoreError("NOT_FOUND", `task ${id} does not exist`);
     const prev = JSON.parse(previous) as TaskState;
+    if (status === "FENCED") throw new StoreError("FENCED", `task ${id} was not moved to ${to}: epoch ${String(epoch)} is no longer the active Headhunter's`);
     if (status !== "OK") throw new StoreError("REFUSED_TRANSITION", `task ${id} is ${prev}${attempt === undefined ? "" : ` (or not on attempt ${attempt})`}; cannot move to ${to}`);
     return prev;
   }

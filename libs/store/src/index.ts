@@ -3,6 +3,7 @@ export type { Accounts } from "./accounts.ts";
 export type { Builds, NewBuild } from "./builds.ts";
 export type { BuildTombstone, Deletions } from "./deletions.ts";
 export { batchVerdict, type Batches, type BatchPlan, type BatchVerdict } from "./batches.ts";
+export type { Leadership, ActiveHeadhunter } from "./leadership.ts";
 export type { Logs } from "./logs.ts";
 export type { Projects } from "./projects.ts";
 export type { StatusIndex } from "./statusIndex.ts";

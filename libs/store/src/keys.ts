@@ -86,6 +86,12 @@ export function storeKeys(prefix: string) {
     schedReasons: () => `${prefix}sched:reasons`,
     /** BullMQ key prefix for the queues */
     bullPrefix: () => `${prefix}bull`,
+    /** Which Headhunter is active: its instance id, with the lease's expiry (PX). */
+    headhunterLease: () => `${prefix}headhunter:lease`,
+    /** The fencing epoch: grows by one at every takeover; Headhunter's task moves carry it. */
+    headhunterEpoch: () => `${prefix}headhunter:epoch`,
+    /** hash: id, epoch and since (ms) of the active Headhunter (for the builders page and metrics). */
+    headhunterActive: () => `${prefix}headhunter:active`,
   } as const;
 }
 

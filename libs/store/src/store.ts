@@ -3,6 +3,7 @@ import { Accounts } from "./accounts.ts";
 import { Batches } from "./batches.ts";
 import { Builds } from "./builds.ts";
 import { Deletions } from "./deletions.ts";
+import { Leadership } from "./leadership.ts";
 import { storeKeys, type StoreKeys } from "./keys.ts";
 import { Logs } from "./logs.ts";
 import { Projects } from "./projects.ts";
@@ -20,7 +21,8 @@ export interface StoreOptions {
 /**
  * Copr's state in Redis, one part per concern on one connection: accounts,
  * projects, builds and tasks, the status indexes, live logs, workers and
- * the scheduler's inbox, usage and wait reasons.
+ * the scheduler's inbox, usage and wait reasons, and which Headhunter is
+ * active (the lease and its fencing epoch).
  * Key names are in keys.ts. Task state is written only through
  * `builds.transitionTask` (Headhunter's).
  */
@@ -36,6 +38,7 @@ export class Store {
   readonly logs: Logs;
   readonly workers: Workers;
   readonly scheduling: Scheduling;
+  readonly leadership: Leadership;
   #closed = false;
 
   constructor(options: StoreOptions) {
@@ -51,6 +54,7 @@ export class Store {
     this.status = new StatusIndex(this.redis, this.keys, this.builds, this.scheduling);
     this.logs = new Logs(this.redis, this.keys);
     this.workers = new Workers(this.redis, this.keys);
+    this.leadership = new Leadership(this.redis, this.keys);
   }
 
   /** Closes the Redis connection. Safe to call twice. */

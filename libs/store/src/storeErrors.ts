@@ -10,6 +10,8 @@ export const STORE_ERROR_CODES = {
   BATCH_REFUSED: "BATCH_REFUSED",
   /** The build has not ended: it cannot be deleted yet. */
   IN_PROGRESS: "IN_PROGRESS",
+  /** A write carried an older fencing epoch than the active Headhunter's: its writer is no longer active. */
+  FENCED: "FENCED",
 } as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[keyof typeof STORE_ERROR_CODES];
 
