@@ -37,6 +37,10 @@ const schema = busEnvSchema.extend(redisEnvSchema.shape).extend({
   metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
   /** How long an ended task's live log and an ended build's event stream stay in Redis, seconds. */
   liveGraceS: z.coerce.number().int().min(1).max(90 * 86_400).default(86_400),
+  /** Lease time to live, ms: a standby Headhunter takes over this long after the active one stopped renewing. */
+  leaseMs: z.coerce.number().int().min(500).max(600_000).default(5000),
+  /** This instance's id in the lease; default host:pid:random. */
+  instanceId: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, "letters, digits, . _ : - only").optional(),
 });
 
 export type HeadhunterConfig = Readonly<z.output<typeof schema>>;
@@ -57,6 +61,8 @@ export function loadHeadhunterConfig(env: Readonly<Record<string, string | undef
     ownerArchLimits: { env: "COPR_SCHED_OWNER_ARCH_LIMITS", help: "running tasks per owner on an arch, as ARCH=N,…, default none" },
     metricsHost: { env: "COPR_HEADHUNTER_METRICS_HOST", help: "address of Headhunter's /metrics endpoint, default 127.0.0.1" },
     metricsPort: { env: "COPR_HEADHUNTER_METRICS_PORT", help: "port of Headhunter's /metrics endpoint, 0 = off, default 9464" },
+    leaseMs: { env: "COPR_HEADHUNTER_LEASE_MS", help: "lease time to live in ms: with several Headhunters, a standby takes over this long after the active one died, default 5000" },
+    instanceId: { env: "COPR_HEADHUNTER_ID", help: "this Headhunter's id in the lease, default host:pid:random" },
     liveGraceS: { env: "COPR_LIVE_LOG_GRACE_S", help: "seconds an ended task's live log stays in Redis (then builder-live.log.gz only), default 86400" },
   }, env);
 }

@@ -1,9 +1,12 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import type { Worker } from "bullmq";
 import { BusConnection, Console, Signals, type BusConfig, type BusLogger, type Subscription } from "@copr/bus";
 import { Store, type Task } from "@copr/store";
 import { AgentPool } from "./agents/agentPool.ts";
 import { AgentWatch } from "./agents/agentWatch.ts";
+import { HeadhunterLease } from "./leader/headhunterLease.ts";
 import { consumeControl } from "./control/controlConsumer.ts";
 import { Dispatcher } from "./dispatch/dispatcher.ts";
 import { SchedulerSync } from "./dispatch/schedulerSync.ts";
@@ -38,6 +41,12 @@ export interface HeadhunterOptions {
   onDispatched?: (task: Task, agent: string, ms: number) => void;
   /** Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free one); absent: not served. */
   metrics?: { host: string; port: number };
+  /** This instance's id in the lease (several Headhunters: one active, the others standing by); default host:pid:random. */
+  instanceId?: string;
+  /** How long the lease lives without renewal, ms: a standby takes over this long after the active one died. Default 5000. */
+  leaseTtlMs?: number;
+  /** Another Headhunter took over while this one ran: it has stopped acting (and closes itself). */
+  onLost?: () => void;
 }
 
 export interface Headhunter {
@@ -50,6 +59,8 @@ export interface Headhunter {
   metrics: HeadhunterMetrics;
   /** The /metrics URL, when served. */
   metricsUrl: string | undefined;
+  /** This instance's hold on the lease: its id and fencing epoch. */
+  lease: HeadhunterLease;
   close(): Promise<void>;
 }
 
@@ -57,6 +68,14 @@ export interface Headhunter {
 export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter> {
   const log = o.log;
   const store = new Store({ url: o.redisUrl, prefix: o.redisPrefix });
+  // One Headhunter is active: until this one holds the lease, it stands by.
+  let lease: HeadhunterLease;
+  try {
+    lease = await HeadhunterLease.take(store.leadership, o.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`, o.leaseTtlMs ?? 5000, log);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const connection = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
   connection.on("error", () => undefined);
   const bullPrefix = store.keys.bullPrefix();
@@ -66,8 +85,8 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const topics = new CoprTopics(signals, store, log);
   const writeBack = new SchedulerWriteBack(store, log);
   const scheduler = new Scheduler(o.policy ?? DEFAULT_POLICY, writeBack.hooks);
-  const lifecycle = new TaskLifecycle({ store, scheduler, pool, topics, log });
-  const metrics = new HeadhunterMetrics({ scheduler, pool });
+  const lifecycle = new TaskLifecycle({ store, scheduler, pool, topics, log, epoch: () => lease.epoch });
+  const metrics = new HeadhunterMetrics({ scheduler, pool, lease });
   let redisConnected = false;
   store.redis.on("ready", () => {
     if (redisConnected) metrics.reconnected("redis");
@@ -184,8 +203,8 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const metricsServer = o.metrics === undefined ? undefined : await startMetricsServer(metrics.registry, o.metrics.host, o.metrics.port);
 
   let closing: Promise<void> | undefined;
-  return {
-    pool, watch, console, store, scheduler, metrics, metricsUrl: metricsServer?.url,
+  const hh: Headhunter = {
+    pool, watch, console, store, scheduler, metrics, metricsUrl: metricsServer?.url, lease,
     close() {
       closing ??= (async () => {
         await metricsServer?.close();
@@ -200,11 +219,17 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
         console.close();
         await bus.close();
         connection.disconnect();
+        await lease.release();
         await store.close();
       })();
       return closing;
     },
   };
+  lease.once("lost", () => {
+    o.onLost?.();
+    void hh.close();
+  });
+  return hh;
 }
 
 /**

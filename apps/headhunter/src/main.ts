@@ -9,6 +9,7 @@ const log = defaultLogger("headhunter");
 
 runService("headhunter", log, async () => {
   const config = loadHeadhunterConfig();
+  let lost = false;
   const hh = await startHeadhunter({
     bus: parseBusConfig(busConfigInput(config)),
     redisUrl: config.redisUrl,
@@ -19,8 +20,15 @@ runService("headhunter", log, async () => {
     missedIntervals: config.missedIntervals,
     policy: policyOf(config),
     liveGraceS: config.liveGraceS,
+    leaseTtlMs: config.leaseMs,
+    ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
     ...(config.metricsPort === 0 ? {} : { metrics: { host: config.metricsHost, port: config.metricsPort } }),
   });
-  log.info({ agents: hh.console.agents.list().map((a) => a.name) }, "headhunter ready");
-  return hh;
+  log.info({ agents: hh.console.agents.list().map((a) => a.name), epoch: hh.lease.epoch }, "headhunter ready");
+  // Another Headhunter took over: this one stops acting and exits; the supervisor starts it again as a standby.
+  hh.lease.once("lost", () => {
+    lost = true;
+    void hh.close().then(() => process.exit(1));
+  });
+  return { close: async () => (lost ? undefined : await hh.close()) };
 });

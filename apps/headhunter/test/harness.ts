@@ -154,6 +154,8 @@ export class FakeWorker {
 
 export async function headhunterFixture(options: {
   callTimeoutMs?: number; policy?: Partial<SchedulingPolicy>; beforeStart?: (store: Store) => Promise<void>;
+  /** Lease time to live of the Headhunters, ms (default Headhunter's). */
+  leaseTtlMs?: number;
   /** A broker of the test's own (to kill) instead of the shared one. */
   broker?: Pick<SharedServices, "amqpPort" | "managementPort" | "passwords">;
 } = {}) {
@@ -165,13 +167,16 @@ export async function headhunterFixture(options: {
   const queues = new ControlQueue({ connection: queueRedis, prefix: store.keys.bullPrefix() });
   const dispatched: { task: string; agent: string; ms: number }[] = [];
   await options.beforeStart?.(store);
-  const start = (): Promise<Headhunter> => startHeadhunter({
+  const start = (instanceId?: string): Promise<Headhunter> => startHeadhunter({
     bus: busConfig(ns, "headhunter"), redisUrl: rns.urls.headhunter, redisPrefix: rns.keyPrefix, webUrl: "http://127.0.0.1:9",
     log: silentLogger, callTimeoutMs: options.callTimeoutMs ?? 3000, missedIntervals: 3,
     policy: { ...DEFAULT_POLICY, ...options.policy },
     onDispatched: (task, agent, ms) => dispatched.push({ task: task.id, agent, ms }),
+    ...(instanceId === undefined ? {} : { instanceId }),
+    ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
   });
-  let hh = await start();
+  let hh = await start("hh-1");
+  const standbys: Promise<Headhunter>[] = [];
   const workers: FakeWorker[] = [];
   return {
     ns, store, queues, dispatched,
@@ -184,6 +189,19 @@ export async function headhunterFixture(options: {
       await hh.close();
       hh = await start();
       return hh;
+    },
+    /** Starts another Headhunter, which stands by while one is active; resolves once it is active (then it is `hh`). */
+    standby(instanceId: string): Promise<Headhunter> {
+      const p = start(instanceId).then((h) => (hh = h));
+      standbys.push(p);
+      return p;
+    },
+    /** The active Headhunter dies as a kill -9 would leave it: its lease is not given up, it just stops renewing and acting. */
+    async crash(): Promise<Headhunter> {
+      const dead = hh;
+      dead.lease.abandon();
+      await dead.close();
+      return dead;
     },
     /** Waits until `w` got `taskId`, reports it ended `state`, and waits until Headhunter has it so. */
     async finishAs(w: FakeWorker, taskId: string, state: "succeeded" | "failed" | "canceled"): Promise<void> {
@@ -230,6 +248,11 @@ export async function headhunterFixture(options: {
     async [Symbol.asyncDispose]() {
       for (const w of workers) await w.kill().catch(() => undefined);
       await hh.close();
+      // A standby still waiting would wait forever: give it the lease and stop it too.
+      await Promise.all(standbys.map(async (p) => {
+        await store.leadership.release((await store.leadership.active())?.id ?? "");
+        await (await p).close();
+      }));
       await queues.close();
       queueRedis.disconnect();
       await store.close();

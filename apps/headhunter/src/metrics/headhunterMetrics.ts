@@ -22,10 +22,18 @@ export class HeadhunterMetrics {
   readonly #rpcCalls: Counter;
   readonly #rpcDuration: Histogram;
 
-  constructor(deps: { scheduler: Scheduler; pool: AgentPool }) {
+  constructor(deps: { scheduler: Scheduler; pool: AgentPool; lease?: { epoch: number; isLost: boolean } }) {
     const registry = componentRegistry("headhunter");
     this.registry = registry;
-    const { scheduler, pool } = deps;
+    const { scheduler, pool, lease } = deps;
+    if (lease !== undefined) {
+      new Gauge({
+        name: "copr_headhunter_active_epoch", help: "The fencing epoch under which this Headhunter is active (0 once it lost the lease; standbys serve no metrics)", registers: [registry],
+        collect() {
+          this.set(lease.isLost ? 0 : lease.epoch);
+        },
+      });
+    }
     new Gauge({
       name: "copr_queue_tasks", help: "Pending tasks queued for a slot, per arch and lane (ordinary, background)", labelNames: ["arch", "lane"], registers: [registry],
       collect() {

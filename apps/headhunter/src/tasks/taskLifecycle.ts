@@ -33,7 +33,11 @@ export class TaskLifecycle {
   /** Called when a task was queued (again) for `arch`. */
   onQueued: (arch: string) => void = () => undefined;
 
-  constructor(deps: { store: Store; scheduler: Scheduler; pool: AgentPool; topics: CoprTopics; log: BusLogger }) {
+  /** The fencing epoch of this Headhunter's lease: every move carries it, and is refused once another Headhunter took over. */
+  readonly #epoch: () => number | undefined;
+
+  constructor(deps: { store: Store; scheduler: Scheduler; pool: AgentPool; topics: CoprTopics; log: BusLogger; epoch?: () => number }) {
+    this.#epoch = deps.epoch ?? (() => undefined);
     this.#store = deps.store;
     this.#scheduler = deps.scheduler;
     this.#pool = deps.pool;
@@ -44,8 +48,12 @@ export class TaskLifecycle {
   /** Applies a move if it is still valid for this attempt; false when it was stale. */
   async move(task: Task, to: TaskState, fields: Partial<Task> = {}): Promise<boolean> {
     try {
-      await this.#store.builds.transitionTask(task.id, to, fields, task.attempt);
+      await this.#store.builds.transitionTask(task.id, to, fields, task.attempt, this.#epoch());
     } catch (error) {
+      if (error instanceof StoreError && error.code === "FENCED") {
+        this.#log.warn({ task: task.id, to, err: error.message }, "another Headhunter is active: this one's task move was refused");
+        return false;
+      }
       if (error instanceof StoreError && (error.code === "REFUSED_TRANSITION" || error.code === "NOT_FOUND")) {
         this.#log.debug({ task: task.id, to, err: error.message }, "ignored a stale task move");
         return false;
