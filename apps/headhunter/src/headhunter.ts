@@ -133,7 +133,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 
   const dispatcher = new Dispatcher({
     store, bus, console, pool, scheduler, lifecycle, log,
-    webUrl: o.webUrl, callTimeoutMs: o.callTimeoutMs,
+    webUrl: o.webUrl, callTimeoutMs: o.callTimeoutMs, epoch: () => lease.epoch,
     onDispatched: (task, agent, ms) => {
       metrics.dispatched(ms);
       o.onDispatched?.(task, agent, ms);
@@ -169,7 +169,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   await status.ready;
   const control: Worker = consumeControl({
     store, console, lifecycle, log, connection, bullPrefix, callTimeoutMs: o.callTimeoutMs, regenerateRepo: (ref) => repoJobs.enqueue(ref),
-    makeKey: (owner, project) => signJobs.makeKey(owner, project),
+    makeKey: (owner, project) => signJobs.makeKey(owner, project), epoch: () => lease.epoch,
   });
 
   const watch = new AgentWatch({ console, store, pool, log, timeoutMs: o.callTimeoutMs });

@@ -33,5 +33,7 @@ describe("several Headhunters: one active by a lease, the others standing by", (
     await expect(f.store.builds.transitionTask(next, "canceled", {}, 0, dead.lease.epoch)).rejects.toMatchObject({ code: "FENCED" });
     // New builds go on under the new one.
     await until(() => w.builds.some((b) => b.task_id === next), 20_000, "the next build dispatched by hh-2");
+    // Build calls carry the caller's epoch (workers refuse older ones: apps/worker/src/agent/epochFence.ts).
+    expect(w.builds.map((b) => b.headhunter_epoch)).toEqual([1, 2]);
   });
 });

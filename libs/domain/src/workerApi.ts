@@ -42,6 +42,8 @@ export const buildArgsSchema = z.object({
   timeout_s: z.number().int().positive().max(MAX_BUILD_TIMEOUT_S).default(DEFAULT_BUILD_TIMEOUT_S),
   /** The build may use the network (the project's or the build's --enable-net); off by default. */
   enable_net: z.boolean().default(false),
+  /** The calling Headhunter's fencing epoch: a worker refuses calls from an older epoch than it has seen. */
+  headhunter_epoch: z.number().int().min(0).optional(),
 });
 export type BuildArgs = z.output<typeof buildArgsSchema>;
 
@@ -59,7 +61,7 @@ export const statusResultSchema = z.object({
   tasks: z.array(z.object({ task_id: z.string(), attempt: z.number().int().min(0) }).loose()),
 }).loose();
 
-export const cancelArgsSchema = z.object({ task_id: z.string().min(1), attempt: z.number().int().min(0) });
+export const cancelArgsSchema = z.object({ task_id: z.string().min(1), attempt: z.number().int().min(0), headhunter_epoch: z.number().int().min(0).optional() });
 export const cancelResultSchema = z.object({ canceled: z.boolean() });
 
 /**

@@ -17,6 +17,8 @@ export function consumeControl(deps: {
   store: Store; console: Console; lifecycle: TaskLifecycle; log: BusLogger; connection: Redis; bullPrefix: string; callTimeoutMs: number;
   regenerateRepo: (ref: { owner: string; project: string; chroot: string }) => Promise<void>;
   makeKey: (owner: string, project: string) => Promise<void>;
+  /** This Headhunter's fencing epoch (cancel calls carry it). */
+  epoch?: () => number;
 }): Worker {
   const { store, console, lifecycle, log } = deps;
   const cancelTask = async (first: Task, by: string): Promise<void> => {
@@ -29,7 +31,9 @@ export function consumeControl(deps: {
       }
       let stopping = false;
       try {
-        stopping = cancelResultSchema.parse(await console.call(task.agent, WORKER_METHODS.cancel, { task_id: task.id, attempt: task.attempt }, { timeoutMs: deps.callTimeoutMs })).canceled;
+        stopping = cancelResultSchema.parse(await console.call(task.agent, WORKER_METHODS.cancel, {
+          task_id: task.id, attempt: task.attempt, ...(deps.epoch === undefined ? {} : { headhunter_epoch: deps.epoch() }),
+        }, { timeoutMs: deps.callTimeoutMs })).canceled;
       } catch (error) {
         log.warn({ task: task.id, agent: task.agent, err: String(error) }, "agent did not confirm the cancel; canceling the task anyway");
       }

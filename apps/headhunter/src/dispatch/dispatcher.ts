@@ -18,6 +18,8 @@ export interface DispatchDeps {
   webUrl: string;
   /** Timeout of the `build` call (the handover, not the build), ms. */
   callTimeoutMs: number;
+  /** This Headhunter's fencing epoch: build and cancel calls carry it, and workers refuse older ones. */
+  epoch?: () => number;
   /** How long an agent that refused a task as busy gets no new one, ms. Default 1000. */
   busyHoldMs?: number;
   /** Called with how long each handover took (bench and logs), ms. */
@@ -128,6 +130,7 @@ export class Dispatcher {
       results_url: `${this.#deps.webUrl}/api/results/${task.id}/${task.attempt}`,
       timeout_s: build.timeoutS ?? DEFAULT_BUILD_TIMEOUT_S,
       enable_net: build.enableNet ?? false,
+      ...this.#epochArg(),
     };
     this.#handingOver.add(task.id);
     try {
@@ -202,8 +205,12 @@ export class Dispatcher {
   async #cancelIfCanceled(agent: string, task: Task): Promise<void> {
     const now = await this.#deps.store.builds.getTask(task.id);
     if (now?.state !== "canceled" || now.attempt !== task.attempt) return;
-    await this.#deps.console.call(agent, WORKER_METHODS.cancel, { task_id: task.id, attempt: task.attempt }, { timeoutMs: this.#deps.callTimeoutMs })
+    await this.#deps.console.call(agent, WORKER_METHODS.cancel, { task_id: task.id, attempt: task.attempt, ...this.#epochArg() }, { timeoutMs: this.#deps.callTimeoutMs })
       .catch((err: unknown) => this.#deps.log.warn({ task: task.id, agent, err: String(err) }, "cancel after handover not confirmed"));
+  }
+
+  #epochArg(): { headhunter_epoch?: number } {
+    return this.#deps.epoch === undefined ? {} : { headhunter_epoch: this.#deps.epoch() };
   }
 
   /** Stops handing over. Safe to call twice. */

@@ -6,6 +6,7 @@ import {
 import type { BuildRunner } from "../build/buildRunner.ts";
 import type { RepoMethods } from "./repoMethods.ts";
 import type { SignMethods } from "./signMethods.ts";
+import { EpochFence } from "./epochFence.ts";
 
 export interface WorkerState {
   token: string;
@@ -19,6 +20,7 @@ export interface WorkerState {
 
 /** The worker's bus methods. */
 export function registerMethods(agent: Agent, state: WorkerState): void {
+  const fence = new EpochFence();
   agent.method(WORKER_METHODS.hello, {
     description: "Proves this worker holds its token (HMAC over the nonce; the token never crosses the bus).",
     args: helloArgsSchema,
@@ -45,13 +47,19 @@ export function registerMethods(agent: Agent, state: WorkerState): void {
     description: "Starts building a task attempt on a builder host; answers once it is accepted. Idempotent on task id + attempt.",
     args: buildArgsSchema,
     callers: state.dispatchers,
-    handler: (args) => state.runner.start(args),
+    handler: (args) => {
+      fence.check(args.headhunter_epoch);
+      return state.runner.start(args);
+    },
   });
   agent.method(WORKER_METHODS.cancel, {
     description: "Stops a running build's whole process group (INT, TERM, KILL); the build then reports canceled.",
     args: cancelArgsSchema,
     callers: state.dispatchers,
-    handler: async ({ task_id, attempt }) => ({ canceled: await state.runner.cancel(task_id, attempt) }),
+    handler: async ({ task_id, attempt, headhunter_epoch }) => {
+      fence.check(headhunter_epoch);
+      return { canceled: await state.runner.cancel(task_id, attempt) };
+    },
   });
   state.repo?.register(agent, state.dispatchers);
   state.signer?.register(agent, state.dispatchers);
