@@ -45,8 +45,6 @@ export interface HeadhunterOptions {
   instanceId?: string;
   /** How long the lease lives without renewal, ms: a standby takes over this long after the active one died. Default 5000. */
   leaseTtlMs?: number;
-  /** Another Headhunter took over while this one ran: it has stopped acting (and closes itself). */
-  onLost?: () => void;
 }
 
 export interface Headhunter {
@@ -59,7 +57,7 @@ export interface Headhunter {
   metrics: HeadhunterMetrics;
   /** The /metrics URL, when served. */
   metricsUrl: string | undefined;
-  /** This instance's hold on the lease: its id and fencing epoch. */
+  /** This instance's hold on the lease: its id and fencing epoch; `lost` when another took over (this one then closes itself). */
   lease: HeadhunterLease;
   close(): Promise<void>;
 }
@@ -225,10 +223,8 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
       return closing;
     },
   };
-  lease.once("lost", () => {
-    o.onLost?.();
-    void hh.close();
-  });
+  // Another Headhunter took over: this one stops acting at once.
+  lease.once("lost", () => void hh.close());
   return hh;
 }
 

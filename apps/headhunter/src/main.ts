@@ -9,7 +9,6 @@ const log = defaultLogger("headhunter");
 
 runService("headhunter", log, async () => {
   const config = loadHeadhunterConfig();
-  let lost = false;
   const hh = await startHeadhunter({
     bus: parseBusConfig(busConfigInput(config)),
     redisUrl: config.redisUrl,
@@ -25,10 +24,7 @@ runService("headhunter", log, async () => {
     ...(config.metricsPort === 0 ? {} : { metrics: { host: config.metricsHost, port: config.metricsPort } }),
   });
   log.info({ agents: hh.console.agents.list().map((a) => a.name), epoch: hh.lease.epoch }, "headhunter ready");
-  // Another Headhunter took over: this one stops acting and exits; the supervisor starts it again as a standby.
-  hh.lease.once("lost", () => {
-    lost = true;
-    void hh.close().then(() => process.exit(1));
-  });
-  return { close: async () => (lost ? undefined : await hh.close()) };
+  // Another Headhunter took over: this one has closed itself; exit, and the supervisor starts it again as a standby.
+  hh.lease.once("lost", () => void hh.close().then(() => process.exit(1)));
+  return hh;
 });

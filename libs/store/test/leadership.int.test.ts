@@ -1,19 +1,6 @@
-import { describe, expect, inject, it } from "vitest";
-import { redisNamespace, until } from "@copr/testkit";
-import { Store } from "@copr/store";
-
-async function store() {
-  const ns = await redisNamespace(inject("services"));
-  const s = new Store({ url: ns.urls.headhunter, prefix: ns.keyPrefix });
-  return Object.assign(s, {
-    async [Symbol.asyncDispose]() {
-      await s.close();
-      await ns[Symbol.asyncDispose]();
-    },
-  });
-}
-
-const srpm = { name: "hello", epoch: null, version: "1.0", release: "1", sha256: "ab".repeat(32), size: 1, file: "x.src.rpm" };
+import { describe, expect, it } from "vitest";
+import { until } from "@copr/testkit";
+import { srpm, store } from "./fixtures.ts";
 
 describe("which Headhunter is active: the lease and its fencing epoch", () => {
   it("lets one instance hold the lease, hands it over with a new epoch once it expired, and fences the old one's task moves", async () => {

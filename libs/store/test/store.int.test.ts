@@ -1,22 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { redisNamespace } from "@copr/testkit";
-import { Store, StoreError } from "@copr/store";
+import { StoreError } from "@copr/store";
 import { connect } from "node:net";
 import { Redis } from "ioredis";
-
-async function store() {
-  const ns = await redisNamespace(inject("services"));
-  const s = new Store({ url: ns.urls.headhunter, prefix: ns.keyPrefix });
-  return Object.assign(s, {
-    async [Symbol.asyncDispose]() {
-      await s.close();
-      await ns[Symbol.asyncDispose]();
-    },
-  });
-}
-
-const srpm = { name: "hello", epoch: null, version: "1.0", release: "1", sha256: "ab".repeat(32), size: 1234, file: "x.src.rpm" };
+import { srpm, store } from "./fixtures.ts";
 
 describe("store", () => {
   it("creates users whose tokens are stored hashed", async () => {

@@ -34,11 +34,6 @@ export class CapableCaller {
     closing.addEventListener("abort", () => deps.pool.off("removed", onRemoved), { once: true });
   }
 
-  /** Calls in flight per agent (metrics, tests). */
-  get inFlight(): ReadonlyMap<string, number> {
-    return this.#inFlight;
-  }
-
   async call(method: string, args: Record<string, unknown>, timeoutMs: number): Promise<{ agent: string; reply: unknown }> {
     const { console } = this.#deps;
     const agent = await this.#agent();
