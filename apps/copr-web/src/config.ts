@@ -42,12 +42,13 @@ const schema = redisEnvSchema.extend({
   /** The bus is optional for copr-web: with it, the builders page shows live agents. */
   busHost: busEnvSchema.shape.busHost,
   busPort: busEnvSchema.shape.busPort,
+  busNodes: busEnvSchema.shape.busNodes,
   busVhost: busEnvSchema.shape.busVhost,
   busUser: z.string().default("copr-web"),
   busPassword: z.string().min(1).optional(),
   domainPrefix: busEnvSchema.shape.domainPrefix,
   /** RabbitMQ management API: `copr worker add` creates each worker's broker user there. */
-  busManagementUrl: z.url({ error: "must be the management API URL, e.g. http://127.0.0.1:15672" }).optional(),
+  busManagementUrl: busEnvSchema.shape.busManagementUrl,
   brokerAdminUser: z.string().min(1).default("copr-admin"),
   brokerAdminPassword: z.string().min(1).optional(),
 });
@@ -71,11 +72,12 @@ export function loadWebConfig(env: Readonly<Record<string, string | undefined>> 
     debug: { env: "COPR_WEB_DEBUG", help: "1 puts stack traces in API error bodies (development only), default 0" },
     busHost: busEnvSettings.busHost,
     busPort: busEnvSettings.busPort,
+    busNodes: busEnvSettings.busNodes,
     busVhost: busEnvSettings.busVhost,
     busUser: { env: "COPR_BUS_USER", help: "broker user, default copr-web" },
     busPassword: { env: "COPR_BUS_PASSWORD", help: "broker password of copr-web; without it the builders page shows registrations only" },
     domainPrefix: busEnvSettings.domainPrefix,
-    busManagementUrl: { env: "COPR_BUS_MANAGEMENT_URL", help: "RabbitMQ management API URL; with COPR_BROKER_ADMIN_PASSWORD, `copr worker add` creates the worker's broker user" },
+    busManagementUrl: { env: "COPR_BUS_MANAGEMENT_URL", help: "RabbitMQ management API URL (on a cluster, one per node, separated by commas); with COPR_BROKER_ADMIN_PASSWORD, `copr worker add` creates the worker's broker user" },
     brokerAdminUser: { env: "COPR_BROKER_ADMIN_USER", help: "broker administrator that creates workers' broker users, default copr-admin" },
     brokerAdminPassword: { env: "COPR_BROKER_ADMIN_PASSWORD", help: "that administrator's password; without it `copr worker add` is refused" },
   }, env);

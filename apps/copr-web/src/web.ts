@@ -1,9 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { Redis } from "ioredis";
 import { ControlQueue } from "@copr/queue";
-import { Store } from "@copr/store";
+import { connectRedis, Store } from "@copr/store";
+import { redisTarget } from "@copr/config";
 import { BusConnection, Console, RabbitMq3Admin, defaultLogger, parseBusConfig } from "@copr/bus";
 import type { WebConfig } from "./config.ts";
 import { createWebServer } from "./http/server.ts";
@@ -26,8 +26,8 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
   const resultsDir = join(dataDir, "results");
   await mkdir(srpmDir, { recursive: true });
   await mkdir(resultsDir, { recursive: true });
-  const store = new Store({ url: config.redisUrl, prefix: config.redisPrefix });
-  const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const store = new Store({ ...redisTarget(config), prefix: config.redisPrefix });
+  const queueRedis = connectRedis(redisTarget(config), { maxRetriesPerRequest: null });
   queueRedis.on("error", () => undefined);
   const queues = new ControlQueue({ connection: queueRedis, prefix: store.keys.bullPrefix() });
   // On the bus (optional) only to follow agents' heartbeats for the builders page.
@@ -35,7 +35,7 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
   let console: Console | undefined;
   if (config.busPassword !== undefined) {
     bus = await BusConnection.open(parseBusConfig({
-      host: config.busHost, port: config.busPort, vhost: config.busVhost, username: config.busUser, password: config.busPassword, domainPrefix: config.domainPrefix,
+      host: config.busHost, port: config.busPort, ...(config.busNodes === undefined ? {} : { nodes: config.busNodes }), vhost: config.busVhost, username: config.busUser, password: config.busPassword, domainPrefix: config.domainPrefix,
     }), { logger: defaultLogger("copr-web") });
     // Only a heartbeat a worker sent as its own broker user counts on the builders page.
     console = await Console.open(bus, { agentIdentity: "broker-user" });
@@ -45,6 +45,8 @@ export async function startWeb(config: WebConfig): Promise<CoprWeb> {
   const brokerAdmin = config.brokerAdminPassword === undefined || config.busManagementUrl === undefined ? undefined : new RabbitMq3Admin({
     managementUrl: config.busManagementUrl, username: config.brokerAdminUser, password: config.brokerAdminPassword,
     vhost: config.busVhost, domainPrefix: config.domainPrefix,
+    // On a cluster, a worker's request queue must outlive the node it was declared on.
+    quorumQueues: (config.busNodes?.length ?? 1) > 1,
   });
   const deps = { config, store, queues, srpmDir, resultsDir, publicUrl: config.publicUrl ?? "", agents: console?.agents, brokerAdmin };
   const metrics = new WebMetrics();

@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
 import rhea, { type Connection, type ConnectionOptions, type Container, type EventContext, type Message } from "rhea";
-import type { Socket } from "node:net";
-import type { BusConfig } from "./config.ts";
+import { connect as netConnect, type Socket } from "node:net";
+import { brokerNodes, usesQuorumQueues, type BusConfig } from "./config.ts";
 import { BusError } from "./errors.ts";
 import type { BusLogger } from "./logger.ts";
 import { defaultLogger } from "./logger.ts";
@@ -44,6 +44,7 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
   readonly #senders = new Map<string, ManagedSender>();
   readonly #receivers = new Set<ManagedReceiver>();
   #openedOnce = false;
+  #node: { host: string; port: number } | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -54,11 +55,15 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
     this.containerId = config.containerId ?? `${config.username}-${randomUUID()}`;
     // AMQP's user-id is binary; rhea's typings say string, its encoder wants bytes.
     this.userId = Buffer.from(config.username, "utf8") as unknown as string;
-    this.profile = options.profile ?? rabbitMq3Profile(config);
+    this.profile = options.profile ?? rabbitMq3Profile({ ...config, quorumQueues: usesQuorumQueues(config) });
     this.#container = rhea.create_container({ id: this.containerId });
-    const connectOptions: ConnectionOptions & { tcp_no_delay: boolean } = {
-      host: config.host,
-      port: config.port,
+    const nodes = brokerNodes(config);
+    // Spread processes over the nodes; after a drop, try the next node first
+    // (the one just lost may be the one that died).
+    let next = nodes.length > 1 ? spreadIndex(this.containerId, nodes.length) : 0;
+    const connectOptions: ConnectionOptions & { tcp_no_delay: boolean; connection_details: () => unknown } = {
+      host: nodes[0]?.host ?? config.host,
+      port: nodes[0]?.port ?? config.port,
       hostname: `vhost:${config.vhost}`,
       username: config.username,
       password: config.password,
@@ -74,6 +79,12 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
       // any error condition; rhea gives up for good on all but a few unless
       // told otherwise. Once connected, this connection never gives up.
       all_errors_non_fatal: true,
+      connection_details: () => {
+        const node = nodes[next % nodes.length] ?? { host: config.host, port: config.port };
+        next = (next + 1) % nodes.length;
+        this.#node = node;
+        return { host: node.host, port: node.port, connect: netConnect, options: connectOptions };
+      },
     };
     this.#connection = this.#container.connect(connectOptions);
     batchWrites(this.#connection);
@@ -122,13 +133,18 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
         this.#connection.removeListener("disconnected", onDown);
         reject(new BusError(
           "CONNECT_FAILED",
-          `could not open an AMQP connection to ${this.config.host}:${this.config.port} vhost ${this.config.vhost} as ${this.config.username} within ${timeoutMs} ms` +
+          `could not open an AMQP connection to ${brokerNodes(this.config).map((n) => `${n.host}:${n.port}`).join(", ")} vhost ${this.config.vhost} as ${this.config.username} within ${timeoutMs} ms` +
             ` (${lastError ?? "no answer"}); check that the broker runs and the user, password and vhost are right`,
         ));
       }, timeoutMs);
       this.#connection.once("connection_open", onOpen);
       this.#connection.on("disconnected", onDown);
     });
+  }
+
+  /** The broker node this connection is on (or trying), "host:port". */
+  get node(): string {
+    return this.#node === undefined ? `${this.config.host}:${this.config.port}` : `${this.#node.host}:${this.#node.port}`;
   }
 
   get isOpen(): boolean {
@@ -140,7 +156,7 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
     for (const s of this.#senders.values()) s.attach(this.#connection);
     for (const r of this.#receivers) r.attach(this.#connection);
     if (this.#openedOnce) {
-      this.log.info({ containerId: this.containerId }, "reconnected to broker; links re-attached");
+      this.log.info({ containerId: this.containerId, node: this.node }, "reconnected to broker; links re-attached");
       this.emit("reconnected");
     }
     this.#openedOnce = true;
@@ -238,6 +254,13 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
       conn.close();
     });
   }
+}
+
+/** A stable index in [0, n) from the container id. */
+function spreadIndex(id: string, n: number): number {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h % n;
 }
 
 function describe(error: unknown): string | undefined {

@@ -1,6 +1,6 @@
 // Public surface of @copr/bus. Named exports only.
 export { BusConnection, type BusConnectionEvents, type BusConnectionOptions } from "./connection.ts";
-export { parseBusConfig, busConfigSchema, type BusConfig, type BusConfigInput } from "./config.ts";
+export { parseBusConfig, busConfigSchema, brokerNodes, managementUrls, usesQuorumQueues, type BusConfig, type BusConfigInput, type BrokerNode } from "./config.ts";
 export { BusError, BUS_ERROR_CODES, BUS_ERROR_RETRYABLE, type BusErrorCode } from "./errors.ts";
 export { type BusLogger, defaultLogger, silentLogger } from "./logger.ts";
 export { type BrokerProfile } from "./profile/profile.ts";

@@ -44,24 +44,48 @@ export function loadEnvConfig<S extends z.ZodObject>(
   return Object.freeze(result.data);
 }
 
+const NODE = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::(\d{1,5}))?$/;
+
+/** "host:port,host:port" (a host alone gets `defaultPort`) as nodes; one error per bad entry. */
+export const nodeListSchema = (defaultPort: number) => z.string().transform((text, ctx) => {
+  const nodes: { host: string; port: number }[] = [];
+  for (const entry of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    const m = NODE.exec(entry);
+    const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
+    if (m?.[1] === undefined || port < 1 || port > 65535) {
+      ctx.addIssue({ code: "custom", message: `"${entry}" is not HOST or HOST:PORT` });
+      continue;
+    }
+    nodes.push({ host: m[1].replace(/^\[|\]$/g, ""), port });
+  }
+  if (nodes.length === 0) ctx.addIssue({ code: "custom", message: "names no node" });
+  return nodes;
+});
+
+/** One URL, or several separated by commas (one per cluster node). */
+export const urlListSchema = z.string().transform((text) => text.split(",").map((s) => s.trim()).filter((s) => s !== ""))
+  .pipe(z.array(z.url({ error: "must be an http:// URL, e.g. http://127.0.0.1:15672" })).min(1));
+
 /** Bus connection settings shared by every component, from COPR_BUS_* variables. */
 export const busEnvSchema = z.object({
   busHost: z.string().default("127.0.0.1"),
   busPort: z.coerce.number().int().min(1).max(65535).default(5672),
+  busNodes: nodeListSchema(5672).optional(),
   busVhost: z.string().default("copr"),
   busUser: z.string({ error: "is required" }).min(1),
   busPassword: z.string({ error: "is required" }).min(1),
-  busManagementUrl: z.url().optional(),
+  busManagementUrl: urlListSchema.optional(),
   domainPrefix: z.string().default("org.fedoraproject.copr"),
 });
 
 export const busEnvSettings = {
   busHost: { env: "COPR_BUS_HOST", help: "broker host, default 127.0.0.1" },
   busPort: { env: "COPR_BUS_PORT", help: "broker AMQP port, default 5672" },
+  busNodes: { env: "COPR_BUS_NODES", help: "every node of a RabbitMQ cluster as HOST:PORT,HOST:PORT,… (instead of COPR_BUS_HOST/PORT); durable queues are then quorum queues" },
   busVhost: { env: "COPR_BUS_VHOST", help: "broker virtual host, default copr" },
   busUser: { env: "COPR_BUS_USER", help: "this component's broker user from infra/rabbitmq/definitions.json" },
   busPassword: { env: "COPR_BUS_PASSWORD", help: "that user's broker password" },
-  busManagementUrl: { env: "COPR_BUS_MANAGEMENT_URL", help: "RabbitMQ management API URL, needed for durable subscriptions" },
+  busManagementUrl: { env: "COPR_BUS_MANAGEMENT_URL", help: "RabbitMQ management API URL, needed for durable subscriptions; on a cluster one per node, separated by commas" },
   domainPrefix: { env: "COPR_DOMAIN_PREFIX", help: "signal domain prefix, default org.fedoraproject.copr" },
 } as const satisfies Record<keyof z.input<typeof busEnvSchema>, EnvSetting>;
 
@@ -73,20 +97,41 @@ export const redisEnvSchema = z.object({
       error: "must name this component's Redis user and password, redis://USER:PASSWORD@HOST:PORT (an ACL user of infra/redis/users.acl; Redis refuses anyone else)",
     }),
   redisPrefix: z.string().default("copr:"),
+  redisSentinels: nodeListSchema(26379).optional(),
+  redisMasterName: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be the master name the Sentinels monitor").default("copr"),
+  redisSentinelPassword: z.string().min(1).optional(),
 });
 
 export const redisEnvSettings = {
   redisUrl: { env: "COPR_REDIS_URL", help: "Redis URL with this component's ACL user, e.g. redis://headhunter:PASSWORD@127.0.0.1:6379" },
   redisPrefix: { env: "COPR_REDIS_PREFIX", help: "Redis key prefix, default copr:" },
+  redisSentinels: { env: "COPR_REDIS_SENTINELS", help: "Redis Sentinels as HOST:PORT,HOST:PORT,… (default port 26379); they name the master, and COPR_REDIS_URL then gives only user, password and db" },
+  redisMasterName: { env: "COPR_REDIS_MASTER_NAME", help: "the master name the Sentinels monitor, default copr" },
+  redisSentinelPassword: { env: "COPR_REDIS_SENTINEL_PASSWORD", help: "the Sentinels' own password (their requirepass), if they have one" },
 } as const satisfies Record<keyof z.input<typeof redisEnvSchema>, EnvSetting>;
+
+/** Where Redis is (the store's RedisTarget): the URL, and the Sentinel group when one is configured. */
+export function redisTarget(c: z.output<typeof redisEnvSchema>): {
+  url: string; sentinel?: { nodes: { host: string; port: number }[]; masterName: string; password?: string };
+} {
+  if (c.redisSentinels === undefined) return { url: c.redisUrl };
+  return {
+    url: c.redisUrl,
+    sentinel: {
+      nodes: c.redisSentinels, masterName: c.redisMasterName,
+      ...(c.redisSentinelPassword === undefined ? {} : { password: c.redisSentinelPassword }),
+    },
+  };
+}
 
 /** The bus library's config input built from the shared bus settings. */
 export function busConfigInput(c: z.output<typeof busEnvSchema>): {
-  host: string; port: number; vhost: string; username: string; password: string; managementUrl?: string; domainPrefix: string;
+  host: string; port: number; nodes?: { host: string; port: number }[]; vhost: string; username: string; password: string; managementUrl?: string[]; domainPrefix: string;
 } {
   return {
     host: c.busHost,
     port: c.busPort,
+    ...(c.busNodes !== undefined ? { nodes: c.busNodes } : {}),
     vhost: c.busVhost,
     username: c.busUser,
     password: c.busPassword,

@@ -1,1 +1,1 @@
-export { ConfigError, loadEnvConfig, busEnvSchema, busEnvSettings, busConfigInput, redisEnvSchema, redisEnvSettings, type EnvSetting } from "./config.ts";
+export { ConfigError, loadEnvConfig, busEnvSchema, busEnvSettings, busConfigInput, redisEnvSchema, redisEnvSettings, redisTarget, nodeListSchema, urlListSchema, type EnvSetting } from "./config.ts";

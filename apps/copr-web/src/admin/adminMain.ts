@@ -3,7 +3,7 @@
 //   copr-web-admin new-token NAME                prints a new API token for a user, with the client config
 import { parseArgs } from "node:util";
 import { Store, StoreError } from "@copr/store";
-import { ConfigError } from "@copr/config";
+import { ConfigError, redisTarget } from "@copr/config";
 import { loadWebConfig } from "../config.ts";
 
 const usage = "usage: copr-web-admin create-user NAME [--admin] | new-token NAME";
@@ -16,7 +16,7 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = loadWebConfig();
-  const store = new Store({ url: config.redisUrl, prefix: config.redisPrefix });
+  const store = new Store({ ...redisTarget(config), prefix: config.redisPrefix });
   const url = config.publicUrl ?? `http://${config.host}:${config.port}`;
   try {
     switch (command) {

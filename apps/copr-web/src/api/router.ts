@@ -200,7 +200,8 @@ export const appRouter = router({
       try {
         const broker = await admin.addAgent(worker.name);
         // The broker as copr-web reaches it: the worker's settings start from these.
-        const bus = { host: ctx.config.busHost, port: ctx.config.busPort, vhost: ctx.config.busVhost };
+        const nodes = ctx.config.busNodes?.map((n) => `${n.host}:${n.port}`).join(",");
+        const bus = { host: ctx.config.busHost, port: ctx.config.busPort, vhost: ctx.config.busVhost, ...(nodes === undefined ? {} : { nodes }) };
         return { name: worker.name, token, brokerUser: broker.username, brokerPassword: broker.password, bus };
       } catch (error) {
         await ctx.store.workers.removeWorker(worker.name).catch(() => undefined);

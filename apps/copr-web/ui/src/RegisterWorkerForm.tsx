@@ -15,8 +15,7 @@ function envFile(w: Registered): string {
     `COPR_BUS_USER=${w.brokerUser}`,
     `COPR_BUS_PASSWORD=${w.brokerPassword}`,
     "# the broker as copr-web reaches it; change these if the worker reaches it elsewhere",
-    `COPR_BUS_HOST=${w.bus.host}`,
-    `COPR_BUS_PORT=${w.bus.port}`,
+    ...(w.bus.nodes === undefined ? [`COPR_BUS_HOST=${w.bus.host}`, `COPR_BUS_PORT=${w.bus.port}`] : [`COPR_BUS_NODES=${w.bus.nodes}`]),
     `COPR_BUS_VHOST=${w.bus.vhost}`,
     "",
   ].join("\n");

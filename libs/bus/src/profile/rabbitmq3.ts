@@ -12,8 +12,15 @@ export interface RabbitMq3Options {
   vhost: string;
   username: string;
   password: string;
-  /** Management API base URL; needed only for `ensureDurableQueue`. */
-  managementUrl?: string | undefined;
+  /** Management API base URL(s), one per node; needed only for `ensureDurableQueue`. */
+  managementUrl?: string | readonly string[] | undefined;
+  /** Declare durable queues as quorum queues (a cluster). Default false. */
+  quorumQueues?: boolean | undefined;
+}
+
+/** The `arguments` of a durable queue declaration: quorum queues are replicated on the cluster's nodes. */
+export function durableQueueArguments(quorum: boolean | undefined): Record<string, string> {
+  return quorum === true ? { "x-queue-type": "quorum" } : {};
 }
 
 /**
@@ -26,26 +33,40 @@ export function agentQueueName(agentName: string): string {
   return `copr.agent.${vendor}.${product}.${instance}`;
 }
 
-/** Calls RabbitMQ's management HTTP API; BusError MANAGEMENT_FAILED or UNAUTHORIZED when it says no. */
+/**
+ * Calls RabbitMQ's management HTTP API; BusError MANAGEMENT_FAILED or
+ * UNAUTHORIZED when it says no. With several URLs (a cluster), a node that
+ * does not answer or answers 5xx is skipped for the next one.
+ */
 export async function managementCall(
-  target: { managementUrl: string; username: string; password: string },
+  target: { managementUrl: string | readonly string[]; username: string; password: string },
   method: string,
   path: string,
   body?: unknown,
   okStatuses: readonly number[] = [],
 ): Promise<Response> {
   const auth = Buffer.from(`${target.username}:${target.password}`).toString("base64");
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, target.managementUrl), {
-      method,
-      headers: { authorization: `Basic ${auth}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (cause) {
-    throw new BusError("MANAGEMENT_FAILED", `management API ${target.managementUrl} unreachable`, { cause });
+  const urls = typeof target.managementUrl === "string" ? [target.managementUrl] : target.managementUrl;
+  let res: Response | undefined;
+  const failures: string[] = [];
+  for (const [i, url] of urls.entries()) {
+    try {
+      res = await fetch(new URL(path, url), {
+        method,
+        headers: { authorization: `Basic ${auth}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (cause) {
+      failures.push(`${url} unreachable`);
+      if (i === urls.length - 1) throw new BusError("MANAGEMENT_FAILED", `management API ${failures.join(", ")}`, { cause });
+      continue;
+    }
+    if (res.status < 500 || i === urls.length - 1) break;
+    failures.push(`${url} HTTP ${res.status}`);
+    await res.body?.cancel();
   }
+  if (res === undefined) throw new BusError("MANAGEMENT_FAILED", "no management API URL configured");
   if (!res.ok && !okStatuses.includes(res.status)) {
     const text = await res.text();
     const code = res.status === 401 || res.status === 403 ? "UNAUTHORIZED" : "MANAGEMENT_FAILED";
@@ -90,7 +111,7 @@ export function rabbitMq3Profile(options: RabbitMq3Options): BrokerProfile {
       const id = `${queue}\n${[...bindingKeys].sort().join("\n")}`;
       if (declared.has(id)) return;
       const q = encodeURIComponent(queue);
-      await management("PUT", `/api/queues/${v}/${q}`, { durable: true, auto_delete: false, arguments: {} });
+      await management("PUT", `/api/queues/${v}/${q}`, { durable: true, auto_delete: false, arguments: durableQueueArguments(options.quorumQueues) });
       for (const key of bindingKeys) {
         await management("POST", `/api/bindings/${v}/e/${SIGNAL_EXCHANGE}/q/${q}`, { routing_key: key, arguments: {} });
       }

@@ -3,11 +3,13 @@ import { workerBuildDomain } from "../catalog.ts";
 import { assertDomain, parseAgentName } from "../names.ts";
 import { HEARTBEAT_TOPIC, LOCATE_TOPIC } from "../rpc/envelope.ts";
 import type { AgentCredentials, BrokerAdmin } from "./profile.ts";
-import { REPLY_EXCHANGE, REQUEST_EXCHANGE, SIGNAL_EXCHANGE, agentQueueName, managementCall } from "./rabbitmq3.ts";
+import { REPLY_EXCHANGE, REQUEST_EXCHANGE, SIGNAL_EXCHANGE, agentQueueName, durableQueueArguments, managementCall } from "./rabbitmq3.ts";
 
 export interface RabbitMq3AdminOptions {
-  /** Management API base URL, e.g. http://127.0.0.1:15672. */
-  managementUrl: string;
+  /** Management API base URL, e.g. http://127.0.0.1:15672; on a cluster, one per node. */
+  managementUrl: string | readonly string[];
+  /** Agents' request queues are quorum queues (a cluster: they survive the loss of a node). Default false. */
+  quorumQueues?: boolean | undefined;
   /** A broker administrator (copr-admin in infra/rabbitmq/definitions.json). */
   username: string;
   password: string;
@@ -53,7 +55,7 @@ export class RabbitMq3Admin implements BrokerAdmin {
     const heartbeat = literal(`${HEARTBEAT_TOPIC}.${vendor}.${product}.${instance}`);
 
     await this.#drain(this.#call("PUT", `/api/users/${u}`, { password, tags: "" }));
-    await this.#drain(this.#call("PUT", `/api/queues/${v}/${q}`, { durable: true, auto_delete: false, arguments: {} }));
+    await this.#drain(this.#call("PUT", `/api/queues/${v}/${q}`, { durable: true, auto_delete: false, arguments: durableQueueArguments(this.#options.quorumQueues) }));
     for (const key of [agentName, LOCATE_TOPIC]) {
       await this.#drain(this.#call("POST", `/api/bindings/${v}/e/${REQUEST_EXCHANGE}/q/${q}`, { routing_key: key, arguments: {} }));
     }
