@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { Redis } from "ioredis";
 import type { Worker } from "bullmq";
 import { BusConnection, Console, Signals, type BusConfig, type BusLogger, type Subscription } from "@copr/bus";
-import { Store, type Task } from "@copr/store";
+import { connectRedis, Store, type RedisTarget, type SentinelTarget, type Task } from "@copr/store";
 import { AgentPool } from "./agents/agentPool.ts";
 import { AgentWatch } from "./agents/agentWatch.ts";
 import { HeadhunterLease } from "./leader/headhunterLease.ts";
@@ -27,7 +26,10 @@ import { TaskLifecycle, schedTaskOf } from "./tasks/taskLifecycle.ts";
 
 export interface HeadhunterOptions {
   bus: BusConfig;
+  /** Redis URL with Headhunter's ACL user; with `redisSentinel`, only its user, password and db are used. */
   redisUrl: string;
+  /** A Sentinel group that names the Redis master (a three-node setup); absent: the URL's server. */
+  redisSentinel?: SentinelTarget | undefined;
   redisPrefix: string;
   webUrl: string;
   log: BusLogger;
@@ -65,7 +67,8 @@ export interface Headhunter {
 /** Starts Headhunter: agents, the scheduler and dispatch, status and control consumers, recovery of orphaned tasks. */
 export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter> {
   const log = o.log;
-  const store = new Store({ url: o.redisUrl, prefix: o.redisPrefix });
+  const redis: RedisTarget = { url: o.redisUrl, sentinel: o.redisSentinel };
+  const store = new Store({ ...redis, prefix: o.redisPrefix });
   // One Headhunter is active: until this one holds the lease, it stands by.
   let lease: HeadhunterLease;
   try {
@@ -74,7 +77,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
     await store.close();
     throw error;
   }
-  const connection = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+  const connection = connectRedis(redis, { maxRetriesPerRequest: null });
   connection.on("error", () => undefined);
   const bullPrefix = store.keys.bullPrefix();
   const bus = await BusConnection.open(o.bus, { logger: log });
@@ -154,7 +157,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
     await liveData.taskEnded(task);
   };
   const sync = new SchedulerSync({
-    store, scheduler, log, redisUrl: o.redisUrl,
+    store, scheduler, log, redis,
     queued: (arches) => dispatcher.kick(arches),
     verify: (task) => dispatcher.verify(task),
     hold: (tasks) => batches.hold(tasks),

@@ -1,6 +1,6 @@
 // Headhunter: the allocator. Wiring only.
 import { defaultLogger, parseBusConfig } from "@copr/bus";
-import { busConfigInput } from "@copr/config";
+import { busConfigInput, redisTarget } from "@copr/config";
 import { runService } from "@copr/service";
 import { loadHeadhunterConfig, policyOf } from "./config.ts";
 import { startHeadhunter } from "./headhunter.ts";
@@ -12,6 +12,7 @@ runService("headhunter", log, async () => {
   const hh = await startHeadhunter({
     bus: parseBusConfig(busConfigInput(config)),
     redisUrl: config.redisUrl,
+    redisSentinel: redisTarget(config).sentinel,
     redisPrefix: config.redisPrefix,
     webUrl: config.webUrl,
     log,

@@ -4,6 +4,7 @@ import { STATUS_DIMENSIONS, type StoreKeys } from "./keys.ts";
 import { searchEntry } from "./projects.ts";
 import { StoreError } from "./storeErrors.ts";
 import type { BatchPlan } from "./batches.ts";
+import type { Replication } from "./replication.ts";
 import { StorePart } from "./storePart.ts";
 import { buildIdOf, taskFromHash, taskToHash } from "./taskHash.ts";
 import type { Build, SrpmInfo, Task } from "./types.ts";
@@ -86,8 +87,12 @@ return {'OK', cur}
  * status indexes), agents' task sets and the build and activity streams.
  */
 export class Builds extends StorePart {
-  constructor(redis: Redis, keys: StoreKeys) {
+  readonly #replication: Replication | undefined;
+
+  /** With `replication`, an accepted build and every task move wait until a replica holds them. */
+  constructor(redis: Redis, keys: StoreKeys, replication?: Replication) {
     super(redis, keys);
+    this.#replication = replication;
     redis.defineCommand("coprTransition", { numberOfKeys: 5, lua: TRANSITION_LUA });
   }
 
@@ -151,6 +156,7 @@ export class Builds extends StorePart {
     const results = await multi.exec();
     const failed = results?.find(([err]) => err !== null);
     if (results === null || failed !== undefined) throw failed?.[0] ?? new Error("build transaction aborted");
+    await this.#replication?.confirm();
     return { build, tasks };
   }
 
@@ -201,6 +207,7 @@ export class Builds extends StorePart {
       this.keys.statsPrefix(), String(Date.now()),
     ));
     if (status === "NOT_FOUND") throw new StoreError("NOT_FOUND", `task ${id} does not exist`);
+    if (status === "OK") await this.#replication?.confirm();
     const prev = JSON.parse(previous) as TaskState;
     if (status === "FENCED") throw new StoreError("FENCED", `task ${id} was not moved to ${to}: epoch ${String(epoch)} is no longer the active Headhunter's`);
     if (status !== "OK") throw new StoreError("REFUSED_TRANSITION", `task ${id} is ${prev}${attempt === undefined ? "" : ` (or not on attempt ${attempt})`}; cannot move to ${to}`);

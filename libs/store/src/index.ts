@@ -1,4 +1,6 @@
 export { Store, type StoreOptions } from "./store.ts";
+export { connectRedis, describeRedisTarget, type RedisTarget, type SentinelTarget } from "./redisTarget.ts";
+export type { Replication, ReplicationOptions } from "./replication.ts";
 export type { Accounts } from "./accounts.ts";
 export type { Builds, NewBuild } from "./builds.ts";
 export type { BuildTombstone, Deletions } from "./deletions.ts";

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { StoreKeys } from "./keys.ts";
+import type { Replication } from "./replication.ts";
 import { StorePart } from "./storePart.ts";
 
 /** Takes the lease when it is free (a new epoch) or renews it when it is ours already. */
@@ -54,8 +55,12 @@ interface LeaseCommands {
  * lease without knowing it can no longer change anything.
  */
 export class Leadership extends StorePart {
-  constructor(redis: Redis, keys: StoreKeys) {
+  readonly #replication: Replication | undefined;
+
+  /** With `replication`, a takeover (a new epoch) waits until a replica holds it: a failover must not hand out that epoch twice. */
+  constructor(redis: Redis, keys: StoreKeys, replication?: Replication) {
     super(redis, keys);
+    this.#replication = replication;
     redis.defineCommand("coprLeaseAcquire", { numberOfKeys: 3, lua: ACQUIRE_LUA });
     redis.defineCommand("coprLeaseRenew", { numberOfKeys: 2, lua: RENEW_LUA });
     redis.defineCommand("coprLeaseRelease", { numberOfKeys: 1, lua: RELEASE_LUA });
@@ -74,6 +79,7 @@ export class Leadership extends StorePart {
     const [held, epoch, taken] = await this.#commands.coprLeaseAcquire(
       k.headhunterLease(), k.headhunterEpoch(), k.headhunterActive(), id, String(ttlMs), String(Date.now()),
     );
+    if (taken === 1) await this.#replication?.confirm();
     return held === 1 ? { epoch, takenNow: taken === 1 } : null;
   }
 

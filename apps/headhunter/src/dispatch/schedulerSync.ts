@@ -1,6 +1,6 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { BusLogger } from "@copr/bus";
-import type { Store, Task } from "@copr/store";
+import { connectRedis, type RedisTarget, type Store, type Task } from "@copr/store";
 import type { Scheduler } from "../scheduling/scheduler.ts";
 import { schedTaskOf } from "../tasks/taskLifecycle.ts";
 
@@ -9,7 +9,7 @@ export interface SchedulerSyncDeps {
   scheduler: Scheduler;
   log: BusLogger;
   /** Redis URL for the inbox's blocking reads (a connection of their own). */
-  redisUrl: string;
+  redis: RedisTarget;
   /** Tasks of these arches were queued: dispatch. */
   queued: (arches: Set<string>) => void;
   /** A task found `starting` that no handover here knows of: ask its agent. */
@@ -38,7 +38,7 @@ export class SchedulerSync {
 
   constructor(deps: SchedulerSyncDeps) {
     this.#deps = deps;
-    this.#reader = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#reader = connectRedis(deps.redis, { maxRetriesPerRequest: null, lazyConnect: true });
     this.#reader.on("error", () => undefined);
   }
 
