@@ -15,8 +15,8 @@ import { RepoJobs } from "./publish/repoJobs.ts";
 import { SignJobs } from "./publish/signJobs.ts";
 import type { PublishedTask } from "./publish/publishedTask.ts";
 import { resultDirName } from "@copr/repo";
-import { HeadhunterMetrics } from "./metrics/headhunterMetrics.ts";
-import { startMetricsServer } from "@copr/metrics";
+import { HeadhunterMetrics, standbyRegistry } from "./metrics/headhunterMetrics.ts";
+import { startMetricsServer, type MetricsServer, type Registry } from "@copr/metrics";
 import { LiveDataRetention } from "./tasks/liveDataRetention.ts";
 import { DEFAULT_POLICY, type SchedulingPolicy } from "./scheduling/policy.ts";
 import { BatchGate } from "./scheduling/batchGate.ts";
@@ -69,11 +69,15 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const log = o.log;
   const redis: RedisTarget = { url: o.redisUrl, sentinel: o.redisSentinel };
   const store = new Store({ ...redis, prefix: o.redisPrefix });
-  // One Headhunter is active: until this one holds the lease, it stands by.
+  // One Headhunter is active: until this one holds the lease, it stands by (and says so on /metrics).
+  let served: Registry = standbyRegistry(store.leadership);
+  let metricsServer: MetricsServer | undefined;
   let lease: HeadhunterLease;
   try {
+    metricsServer = o.metrics === undefined ? undefined : await startMetricsServer(() => served, o.metrics.host, o.metrics.port);
     lease = await HeadhunterLease.take(store.leadership, o.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`, o.leaseTtlMs ?? 5000, log);
   } catch (error) {
+    await metricsServer?.close();
     await store.close();
     throw error;
   }
@@ -88,6 +92,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const scheduler = new Scheduler(o.policy ?? DEFAULT_POLICY, writeBack.hooks);
   const lifecycle = new TaskLifecycle({ store, scheduler, pool, topics, log, epoch: () => lease.epoch });
   const metrics = new HeadhunterMetrics({ scheduler, pool, lease });
+  served = metrics.registry;
   let redisConnected = false;
   store.redis.on("ready", () => {
     if (redisConnected) metrics.reconnected("redis");
@@ -201,7 +206,6 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   };
   bus.on("reconnected", onReconnected);
   dispatcher.kick();
-  const metricsServer = o.metrics === undefined ? undefined : await startMetricsServer(metrics.registry, o.metrics.host, o.metrics.port);
 
   let closing: Promise<void> | undefined;
   const hh: Headhunter = {

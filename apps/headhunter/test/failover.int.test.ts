@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { until } from "@copr/testkit";
+import { freePort, until } from "@copr/testkit";
 import { headhunterFixture } from "./harness.ts";
 
 describe("several Headhunters: one active by a lease, the others standing by", () => {
@@ -14,13 +14,22 @@ describe("several Headhunters: one active by a lease, the others standing by", (
     await w.report(id, 0, "running");
     await until(async () => (await f.store.builds.getTask(id))?.state === "running", 10_000, "running");
 
-    const takingOver = f.standby("hh-2");
-    // While the first renews its lease, the second only stands by.
+    const metricsPort = await freePort();
+    const metrics = async (): Promise<string> => await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text().catch(() => "");
+    const takingOver = f.standby("hh-2", { metricsPort });
+    // While the first renews its lease, the second only stands by, and says so on /metrics.
+    await until(async () => (await metrics()).includes('copr_headhunter_active{component="headhunter"} 0'), 10_000, "hh-2 serving standby metrics");
+    const standing = await metrics();
+    expect(standing).toContain('copr_headhunter_latest_epoch{component="headhunter"} 1');
+    expect(standing).not.toContain("copr_dispatch_latency_seconds");
     await until(async () => (await f.store.leadership.active())?.id === "hh-1" && (await f.store.leadership.epoch()) === 1, 5_000, "hh-1 active");
     const dead = await f.crash();
     const second = await takingOver;
     expect(second.lease.epoch).toBe(2);
     expect(await f.store.leadership.active()).toMatchObject({ id: "hh-2", epoch: 2 });
+    const active = await metrics();
+    expect(active).toContain('copr_headhunter_active{component="headhunter"} 1');
+    expect(active).toContain('copr_headhunter_active_epoch{component="headhunter"} 2');
 
     // The build that ran through the takeover ends once, on its first attempt: its agent still has it.
     await w.report(id, 0, "succeeded");

@@ -167,12 +167,13 @@ export async function headhunterFixture(options: {
   const queues = new ControlQueue({ connection: queueRedis, prefix: store.keys.bullPrefix() });
   const dispatched: { task: string; agent: string; ms: number }[] = [];
   await options.beforeStart?.(store);
-  const start = (instanceId?: string): Promise<Headhunter> => startHeadhunter({
+  const start = (instanceId?: string, metricsPort?: number): Promise<Headhunter> => startHeadhunter({
     bus: busConfig(ns, "headhunter"), redisUrl: rns.urls.headhunter, redisPrefix: rns.keyPrefix, webUrl: "http://127.0.0.1:9",
     log: silentLogger, callTimeoutMs: options.callTimeoutMs ?? 3000, missedIntervals: 3,
     policy: { ...DEFAULT_POLICY, ...options.policy },
     onDispatched: (task, agent, ms) => dispatched.push({ task: task.id, agent, ms }),
     ...(instanceId === undefined ? {} : { instanceId }),
+    ...(metricsPort === undefined ? {} : { metrics: { host: "127.0.0.1", port: metricsPort } }),
     ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
   });
   let hh = await start("hh-1");
@@ -190,9 +191,13 @@ export async function headhunterFixture(options: {
       hh = await start();
       return hh;
     },
-    /** Starts another Headhunter, which stands by while one is active; resolves once it is active (then it is `hh`). */
-    standby(instanceId: string): Promise<Headhunter> {
-      const p = start(instanceId).then((h) => (hh = h));
+    /**
+     * Starts another Headhunter, which stands by while one is active (serving
+     * /metrics on `metricsPort` meanwhile, if given); resolves once it is
+     * active (then it is `hh`).
+     */
+    standby(instanceId: string, opts: { metricsPort?: number } = {}): Promise<Headhunter> {
+      const p = start(instanceId, opts.metricsPort).then((h) => (hh = h));
       standbys.push(p);
       return p;
     },

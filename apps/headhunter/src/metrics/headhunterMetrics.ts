@@ -1,7 +1,27 @@
 import { componentRegistry, Counter, DURATION_BUCKETS_S, Gauge, Histogram, LATENCY_BUCKETS_S, type Registry } from "@copr/metrics";
-import type { Task } from "@copr/store";
+import type { Leadership, Task } from "@copr/store";
 import type { AgentPool } from "../agents/agentPool.ts";
 import type { Scheduler } from "../scheduling/scheduler.ts";
+
+const ACTIVE_HELP = "1 while this Headhunter holds the lease and allocates builds, 0 while it stands by (or lost the lease)";
+const ACTIVE_EPOCH_HELP = "The fencing epoch under which this Headhunter is active (0 while standing by or once it lost the lease)";
+
+/**
+ * What a Headhunter standing by serves on /metrics: that it stands by, and
+ * the latest epoch in Redis (which grows at each takeover).
+ */
+export function standbyRegistry(leadership: Leadership): Registry {
+  const registry = componentRegistry("headhunter");
+  new Gauge({ name: "copr_headhunter_active", help: ACTIVE_HELP, registers: [registry] }).set(0);
+  new Gauge({ name: "copr_headhunter_active_epoch", help: ACTIVE_EPOCH_HELP, registers: [registry] }).set(0);
+  new Gauge({
+    name: "copr_headhunter_latest_epoch", help: "The latest fencing epoch in Redis, as this standby last read it (-1: Redis did not answer)", registers: [registry],
+    async collect() {
+      this.set(await leadership.epoch().catch(() => -1));
+    },
+  });
+  return registry;
+}
 
 /**
  * Headhunter's Prometheus metrics. Gauges are read from the scheduler and
@@ -28,7 +48,13 @@ export class HeadhunterMetrics {
     const { scheduler, pool, lease } = deps;
     if (lease !== undefined) {
       new Gauge({
-        name: "copr_headhunter_active_epoch", help: "The fencing epoch under which this Headhunter is active (0 once it lost the lease; standbys serve no metrics)", registers: [registry],
+        name: "copr_headhunter_active", help: ACTIVE_HELP, registers: [registry],
+        collect() {
+          this.set(lease.isLost ? 0 : 1);
+        },
+      });
+      new Gauge({
+        name: "copr_headhunter_active_epoch", help: ACTIVE_EPOCH_HELP, registers: [registry],
         collect() {
           this.set(lease.isLost ? 0 : lease.epoch);
         },
