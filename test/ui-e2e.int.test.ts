@@ -112,6 +112,9 @@ describe("web UI on the whole stack", () => {
     const row = page.locator('tr[data-builder="fedoraproject:copr-worker:w9"]');
     await row.getByText("online", { exact: true }).waitFor({ timeout: SHOWN });
     await expect.poll(async () => (await row.textContent()) ?? "", { timeout: SHOWN }).toContain("x86_64");
+    // The active Headhunter and its fencing epoch (the stack runs one, the first to take the lease).
+    await expect.poll(async () => (await page.getByTestId("headhunter-active").textContent()) ?? "", { timeout: SHOWN })
+      .toMatch(new RegExp(`Headhunter ${s.hh.lease.id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is active, epoch 1, since`));
     await page.screenshot({ path: join(ARTIFACTS, "e2e-builders-online.png"), fullPage: true });
     worker.kill();
     await row.getByText("lost", { exact: true }).waitFor({ timeout: SHOWN });

@@ -162,6 +162,8 @@ export const appRouter = router({
   /** Registered workers with their live state from heartbeats. */
   builders: router({
     list: publicProcedure.query(({ ctx }) => buildersList(ctx.store, ctx.agents)),
+    /** Which Headhunter is active (several may run; one holds the lease) and its fencing epoch; null while none is. */
+    headhunter: publicProcedure.query(({ ctx }) => ctx.store.leadership.active()),
     watch: publicProcedure.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(async function* ({ ctx, signal }) {
       const aborted = (): boolean => signal?.aborted === true;
       let n = 0;

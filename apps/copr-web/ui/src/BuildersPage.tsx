@@ -1,9 +1,11 @@
 import { useSession } from "./ApiContext.ts";
 import { BuilderRow } from "./BuilderRow.tsx";
 import { ErrorMessage } from "./ErrorMessage.tsx";
+import { formatTime, isoTime } from "./format.ts";
 import { RegisterWorkerForm } from "./RegisterWorkerForm.tsx";
 import { useBuilders } from "./useBuilders.ts";
 import { useQuery } from "./useQuery.ts";
+import { useEffect } from "react";
 
 /** Every registered worker, live. */
 export function BuildersPage() {
@@ -12,6 +14,12 @@ export function BuildersPage() {
   // Drain flags of registrations (a lost worker's builder state cannot show it).
   const workers = useQuery(`workers:${builders?.map((b) => b.name).join(",") ?? ""}`, () => api.workers.list.query());
   const drained = new Set((workers.data ?? []).filter((w) => w.drain).map((w) => w.name));
+  // Read again whenever the builders change (a takeover also shows in their tasks and heartbeats).
+  const active = useQuery("headhunter", () => api.builders.headhunter.query());
+  const reloadActive = active.reload;
+  useEffect(() => {
+    reloadActive();
+  }, [builders, reloadActive]);
   const changed = (): void => {
     refresh();
     workers.reload();
@@ -22,7 +30,17 @@ export function BuildersPage() {
       <p className="muted" data-testid="builders-live">
         {live ? "Updated live from the workers' heartbeats." : "Not live; reload the page to see changes."}
       </p>
-      <ErrorMessage error={error} />
+      <p data-testid="headhunter-active">
+        {active.data === undefined ? "" : active.data === null ? (
+          <>No Headhunter is active: builds wait until one takes the lease.</>
+        ) : (
+          <>
+            Headhunter <code>{active.data.id}</code> is active, epoch {active.data.epoch}, since{" "}
+            <time dateTime={isoTime(active.data.since)}>{formatTime(active.data.since)}</time>.
+          </>
+        )}
+      </p>
+      <ErrorMessage error={error ?? active.error} />
       <RegisterWorkerForm onRegistered={changed} />
       {builders === undefined ? (
         <p>Loading…</p>
