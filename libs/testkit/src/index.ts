@@ -1,5 +1,7 @@
 export { RabbitMqInstance, brokerUsers, type BrokerUser } from "./rabbitmq.ts";
+export { RabbitMqCluster, type RabbitMqClusterOptions } from "./rabbitmqCluster.ts";
 export { RedisInstance, redisUsers, type RedisUser } from "./redis.ts";
+export { RedisSentinelGroup, type RedisSentinelGroupOptions, type SentinelAddress, type SentinelClientOptions } from "./sentinel.ts";
 export { freePort } from "./ports.ts";
 export { busNamespace, redisNamespace, type SharedServices, type BusNamespace, type RedisNamespace } from "./namespace.ts";
 export { ManagementClient } from "./management.ts";

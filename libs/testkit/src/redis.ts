@@ -10,8 +10,11 @@ import { reapStale } from "./reaper.ts";
 
 const REDIS_SERVER = "/usr/bin/redis-server";
 
-/** The ACL users that infra/redis/users.acl declares (the default user is off). */
-export const redisUsers = ["headhunter", "copr-web", "copr-admin"] as const;
+/**
+ * The ACL users that infra/redis/users.acl declares (the default user is
+ * off): one per component, plus the ones replicas and Sentinels log in as.
+ */
+export const redisUsers = ["headhunter", "copr-web", "copr-admin", "replication", "sentinel"] as const;
 export type RedisUser = (typeof redisUsers)[number];
 
 /**
@@ -35,11 +38,25 @@ export async function aclWithPasswords(passwords: Readonly<Record<RedisUser, str
   return lines.join("\n");
 }
 
+/** A new random password for each ACL user. */
+export function newRedisPasswords(): Record<RedisUser, string> {
+  return Object.fromEntries(redisUsers.map((u) => [u, randomBytes(12).toString("hex")])) as Record<RedisUser, string>;
+}
+
 export interface RedisOptions {
   /** Directory for the AOF/RDB files and logs; default: a new folder under .tmp/. */
   dir?: string;
   /** How long to wait for the server to answer PING, ms. Default 15 000. */
   startTimeoutMs?: number;
+  /** Password per ACL user; default: new random ones. Servers that replicate from each other share them. */
+  passwords?: Readonly<Record<RedisUser, string>>;
+  /**
+   * Directives appended to the instance's copy of redis.conf (e.g. replicaof,
+   * masteruser). In the file rather than on the command line because Sentinel
+   * rewrites the file (CONFIG REWRITE) when it re-points a server, and a
+   * restart must keep that role where command-line arguments would override it.
+   */
+  config?: readonly string[];
 }
 
 /**
@@ -47,6 +64,8 @@ export interface RedisOptions {
  * infra/redis/redis.conf (AOF on) and infra/redis/users.acl (a user per
  * component, each with a generated password); only port, bind address,
  * data dir, logfile, aclfile and daemonize are overridden on the command line.
+ * The server reads its own copy of redis.conf, so a CONFIG REWRITE (Sentinel
+ * sends one on failover) never edits the repository's file.
  */
 export class RedisInstance {
   readonly port: number;
@@ -71,8 +90,11 @@ export class RedisInstance {
       const port = await freePort();
       const dir = options.dir ?? join(tmpRoot, `redis-${port}-${randomBytes(3).toString("hex")}`);
       await mkdir(dir, { recursive: true });
-      const passwords = Object.fromEntries(redisUsers.map((u) => [u, randomBytes(12).toString("hex")])) as Record<RedisUser, string>;
+      const passwords = { ...(options.passwords ?? newRedisPasswords()) };
       await writeFile(join(dir, "users.acl"), await aclWithPasswords(passwords), { mode: 0o600 });
+      const config = await readFile(join(infraDir, "redis/redis.conf"), "utf8");
+      const extra = options.config ?? [];
+      await writeFile(join(dir, "redis.conf"), extra.length === 0 ? config : `${config}\n# Added by the test kit\n${extra.join("\n")}\n`, { mode: 0o600 });
       const instance = new RedisInstance({ port, dir, startTimeoutMs, passwords });
       try {
         await instance.restart();
@@ -102,7 +124,7 @@ export class RedisInstance {
 
   #args(): string[] {
     return [
-      join(infraDir, "redis/redis.conf"),
+      join(this.dir, "redis.conf"),
       "--port", String(this.port),
       "--bind", "127.0.0.1",
       "--dir", this.dir,
