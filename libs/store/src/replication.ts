@@ -10,10 +10,13 @@ export interface ReplicationOptions {
 /**
  * Makes critical writes (an accepted build, a task move, a Headhunter
  * takeover) survive the loss of the master: when the master has replicas,
- * `confirm()` after such a write waits (Redis WAIT) until one replica holds
- * everything this connection wrote. Without replicas it costs nothing.
- * A replica that does not answer within `waitMs` does not fail the write
- * (it is on the master already); it is counted in `unconfirmed`.
+ * `confirm()` after such a write waits (Redis WAIT) until every connected
+ * replica holds everything this connection wrote. Every one, not one:
+ * Sentinel promotes the replica whose offset looked best when it last asked
+ * (up to seconds ago), which need not be the one that acknowledged first.
+ * Without replicas it costs nothing. Replicas that do not answer within
+ * `waitMs` do not fail the write (it is on the master already); it is
+ * counted in `unconfirmed`.
  */
 export class Replication {
   readonly #redis: Redis;
@@ -22,9 +25,9 @@ export class Replication {
   #replicas = 0;
   #checkedAt = 0;
   #checking: Promise<number> | undefined;
-  /** Critical writes no replica acknowledged in time. */
+  /** Critical writes not every replica acknowledged in time. */
   unconfirmed = 0;
-  /** Critical writes a replica acknowledged. */
+  /** Critical writes every connected replica acknowledged. */
   confirmed = 0;
 
   constructor(redis: Redis, options: ReplicationOptions = {}) {
@@ -37,11 +40,12 @@ export class Replication {
     });
   }
 
-  /** Waits until one replica holds this connection's writes, when there is a replica. */
+  /** Waits until every connected replica holds this connection's writes. */
   async confirm(): Promise<void> {
-    if ((await this.replicas()) === 0) return;
-    const acked = Number(await this.#redis.call("WAIT", "1", String(this.#waitMs)));
-    if (acked >= 1) {
+    const replicas = await this.replicas();
+    if (replicas === 0) return;
+    const acked = Number(await this.#redis.call("WAIT", String(replicas), String(this.#waitMs)));
+    if (acked >= replicas) {
       this.confirmed++;
       return;
     }
