@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { Worker } from "bullmq";
 import { BusConnection, Console, Signals, type BusConfig, type BusLogger, type Subscription } from "@copr/bus";
 import { connectRedis, Store, type RedisTarget, type SentinelTarget, type Task } from "@copr/store";
+import { WORKER_METHODS, statusResultSchema } from "@copr/domain";
 import { AgentPool } from "./agents/agentPool.ts";
 import { AgentWatch } from "./agents/agentWatch.ts";
 import { HeadhunterLease } from "./leader/headhunterLease.ts";
@@ -91,7 +92,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const writeBack = new SchedulerWriteBack(store, log);
   const scheduler = new Scheduler(o.policy ?? DEFAULT_POLICY, writeBack.hooks);
   const lifecycle = new TaskLifecycle({ store, scheduler, pool, topics, log, epoch: () => lease.epoch });
-  const metrics = new HeadhunterMetrics({ scheduler, pool, lease });
+  const metrics = new HeadhunterMetrics({ scheduler, pool, lease, replication: store.replication });
   served = metrics.registry;
   let redisConnected = false;
   store.redis.on("ready", () => {
@@ -165,6 +166,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
     store, scheduler, log, redis,
     queued: (arches) => dispatcher.kick(arches),
     verify: (task) => dispatcher.verify(task),
+    republish: (task) => void publish(task).catch((err: unknown) => log.warn({ task: task.id, err: String(err) }, "could not queue a publishing task's signing job again")),
     hold: (tasks) => batches.hold(tasks),
     moreReasons: () => batches.reasons(),
   });
@@ -195,7 +197,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 
   // Learn the live agents, retry tasks whose agent is gone since before this start, then queue every pending task.
   await console.locate(Math.max(1000, o.callTimeoutMs / 5));
-  await recoverOrphans(store, console, lifecycle, log, publish);
+  await recoverOrphans(store, console, lifecycle, log, publish, o.callTimeoutMs);
   scheduler.setOnline(pool.arches());
   await sync.start();
   // Nothing was handed over while the broker was away: check and dispatch now.
@@ -236,11 +238,19 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
 }
 
 /**
- * Tasks left starting/running on agents that are not alive: retry them on
- * another host. Publishing tasks: make sure their signing job is queued
- * (once per attempt; a queued one is not queued twice).
+ * Tasks left starting/running on agents that did not answer the locate
+ * request: each such agent is asked (its request queue outlives its
+ * connection) which attempts it runs. What it still runs stays with it;
+ * the rest, and everything of an agent that does not answer within
+ * `timeoutMs`, is retried on another host. A Headhunter taking over from
+ * one that died must not start a second copy of a build that runs.
+ * Publishing tasks: make sure their signing job is queued (once per
+ * attempt; a queued one is not queued twice).
  */
-async function recoverOrphans(store: Store, console: Console, lifecycle: TaskLifecycle, log: BusLogger, publish: (task: Task) => Promise<void>): Promise<void> {
+async function recoverOrphans(
+  store: Store, console: Console, lifecycle: TaskLifecycle, log: BusLogger, publish: (task: Task) => Promise<void>, timeoutMs: number,
+): Promise<void> {
+  const unseen = new Map<string, Task[]>();
   for (const id of await store.builds.activeTaskIds()) {
     const task = await store.builds.getTask(id);
     if (task === null || task.state === "pending") continue;
@@ -248,9 +258,19 @@ async function recoverOrphans(store: Store, console: Console, lifecycle: TaskLif
       await publish(task);
       continue;
     }
-    if (task.agent !== null && console.agents.get(task.agent) === undefined) {
-      log.warn({ task: task.id, agent: task.agent }, "task's agent is gone since before this start");
-      await lifecycle.retryOrFail(task, `${task.agent} was gone when Headhunter started`);
-    }
+    if (task.agent !== null && console.agents.get(task.agent) === undefined) unseen.set(task.agent, [...(unseen.get(task.agent) ?? []), task]);
   }
+  await Promise.all([...unseen].map(async ([agent, tasks]) => {
+    const runs = await console.call(agent, WORKER_METHODS.status, {}, { timeoutMs })
+      .then((reply) => new Set(statusResultSchema.parse(reply).tasks.map((t) => `${t.task_id}@${t.attempt}`)))
+      .catch(() => undefined);
+    for (const task of tasks) {
+      if (runs?.has(`${task.id}@${task.attempt}`) === true) {
+        log.info({ task: task.id, agent }, "task's agent was not located but still runs it; it stays there");
+        continue;
+      }
+      log.warn({ task: task.id, agent, answered: runs !== undefined }, "task's agent is gone since before this start");
+      await lifecycle.retryOrFail(task, runs === undefined ? `${agent} was gone when Headhunter started` : `${agent} no longer ran it when Headhunter started`);
+    }
+  }));
 }

@@ -8,12 +8,17 @@ export interface SchedulerSyncDeps {
   store: Store;
   scheduler: Scheduler;
   log: BusLogger;
-  /** Redis URL for the inbox's blocking reads (a connection of their own). */
+  /** Where Redis is, for the inbox's blocking reads (a connection of their own). */
   redis: RedisTarget;
   /** Tasks of these arches were queued: dispatch. */
   queued: (arches: Set<string>) => void;
   /** A task found `starting` that no handover here knows of: ask its agent. */
   verify: (task: Task) => void;
+  /**
+   * A task found `publishing`: make sure its signing job is queued (a job
+   * written just before a Redis failover may not have reached the replica).
+   */
+  republish?: (task: Task) => void;
   /** Wait reasons published by others than the scheduler (held batches), written again with the scheduler's. */
   moreReasons?: () => ReadonlyMap<string, string>;
   /** Pending tasks to hold back (their batch waits) instead of queueing: returns the ids held. */
@@ -24,8 +29,8 @@ export interface SchedulerSyncDeps {
  * Keeps Headhunter's in-memory scheduler in step with Redis: loads usage
  * and shares, follows the inbox copr-web writes with each build, and runs
  * the consistency check (every pending task queued, every starting or
- * running task counted) at start and after every Redis or broker
- * reconnect. (SchedulerWriteBack writes usage and reasons back.)
+ * running task counted, every publishing task's job queued) at start and
+ * after every Redis or broker reconnect. (SchedulerWriteBack writes usage and reasons back.)
  */
 export class SchedulerSync {
   readonly #deps: SchedulerSyncDeps;
@@ -87,6 +92,7 @@ export class SchedulerSync {
       const tasks = await store.builds.getTasks(ids.slice(i, i + 1000));
       for (const arch of await this.#queue(tasks)) arches.add(arch);
       for (const task of tasks) {
+        if (task.state === "publishing") this.#deps.republish?.(task);
         if (task.state !== "starting" && task.state !== "running") continue;
         if (!scheduler.isRunning(task.id)) scheduler.restoreRunning(schedTaskOf(task), task.startedAt ?? Date.now());
         if (task.state === "starting") this.#deps.verify(task);

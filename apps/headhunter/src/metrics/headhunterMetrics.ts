@@ -42,10 +42,23 @@ export class HeadhunterMetrics {
   readonly #rpcCalls: Counter;
   readonly #rpcDuration: Histogram;
 
-  constructor(deps: { scheduler: Scheduler; pool: AgentPool; lease?: { epoch: number; isLost: boolean } }) {
+  constructor(deps: {
+    scheduler: Scheduler; pool: AgentPool; lease?: { epoch: number; isLost: boolean };
+    replication?: { readonly confirmed: number; readonly unconfirmed: number };
+  }) {
     const registry = componentRegistry("headhunter");
     this.registry = registry;
-    const { scheduler, pool, lease } = deps;
+    const { scheduler, pool, lease, replication } = deps;
+    if (replication !== undefined) {
+      new Gauge({
+        name: "copr_redis_critical_writes", labelNames: ["replica"], registers: [registry],
+        help: "Critical writes (accepted builds, task moves, takeovers) since start by whether every connected replica acknowledged them in time (acked, unacked); none while the master has no replica",
+        collect() {
+          this.set({ replica: "acked" }, replication.confirmed);
+          this.set({ replica: "unacked" }, replication.unconfirmed);
+        },
+      });
+    }
     if (lease !== undefined) {
       new Gauge({
         name: "copr_headhunter_active", help: ACTIVE_HELP, registers: [registry],
