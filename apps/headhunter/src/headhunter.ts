@@ -91,7 +91,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   const topics = new CoprTopics(signals, store, log);
   const writeBack = new SchedulerWriteBack(store, log);
   const scheduler = new Scheduler(o.policy ?? DEFAULT_POLICY, writeBack.hooks);
-  const lifecycle = new TaskLifecycle({ store, scheduler, pool, topics, log, epoch: () => lease.epoch });
+  const lifecycle = new TaskLifecycle({ store, scheduler, pool, topics, log, epoch: () => lease.epoch, currentEpoch: () => lease.currentEpoch() });
   const metrics = new HeadhunterMetrics({ scheduler, pool, lease, replication: store.replication });
   served = metrics.registry;
   let redisConnected = false;
@@ -173,7 +173,7 @@ export async function startHeadhunter(o: HeadhunterOptions): Promise<Headhunter>
   pool.on("capacity", (arches) => dispatcher.kick(arches));
   pool.on("arches", (arches) => scheduler.setOnline(arches));
 
-  const status: Subscription = consumeStatus({ signals, store, lifecycle, log });
+  const status: Subscription = consumeStatus({ signals, store, lifecycle, log, active: () => !lease.isLost });
   await status.ready;
   const control: Worker = consumeControl({
     store, console, lifecycle, log, connection, bullPrefix, callTimeoutMs: o.callTimeoutMs, regenerateRepo: (ref) => repoJobs.enqueue(ref),
@@ -261,12 +261,16 @@ async function recoverOrphans(
     if (task.agent !== null && console.agents.get(task.agent) === undefined) unseen.set(task.agent, [...(unseen.get(task.agent) ?? []), task]);
   }
   await Promise.all([...unseen].map(async ([agent, tasks]) => {
+    // What it runs, and what it ran lately (that final report is still on its way to the status queue).
     const runs = await console.call(agent, WORKER_METHODS.status, {}, { timeoutMs })
-      .then((reply) => new Set(statusResultSchema.parse(reply).tasks.map((t) => `${t.task_id}@${t.attempt}`)))
+      .then((reply) => {
+        const s = statusResultSchema.parse(reply);
+        return new Set([...s.tasks, ...(s.ended ?? [])].map((t) => `${t.task_id}@${t.attempt}`));
+      })
       .catch(() => undefined);
     for (const task of tasks) {
       if (runs?.has(`${task.id}@${task.attempt}`) === true) {
-        log.info({ task: task.id, agent }, "task's agent was not located but still runs it; it stays there");
+        log.info({ task: task.id, agent }, "task's agent was not located but runs it or just ran it; it stays there");
         continue;
       }
       log.warn({ task: task.id, agent, answered: runs !== undefined }, "task's agent is gone since before this start");

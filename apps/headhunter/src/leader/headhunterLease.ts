@@ -23,6 +23,7 @@ export class HeadhunterLease extends EventEmitter<HeadhunterLeaseEvents> {
   readonly #ttlMs: number;
   readonly #log: BusLogger;
   #timer: NodeJS.Timeout | undefined;
+  #renewing: Promise<void> | undefined;
   #lost = false;
 
   private constructor(leadership: Leadership, id: string, epoch: number, ttlMs: number, log: BusLogger) {
@@ -68,12 +69,35 @@ export class HeadhunterLease extends EventEmitter<HeadhunterLeaseEvents> {
   }
 
   #schedule(): void {
-    this.#timer = setTimeout(() => void this.#renew(), Math.max(50, Math.floor(this.#ttlMs / 3)));
+    this.#timer = setTimeout(() => void this.#renewOnce(), Math.max(50, Math.floor(this.#ttlMs / 3)));
     this.#timer.unref();
+  }
+
+  /**
+   * Renews now (or joins the renewal under way) and says under which epoch
+   * this instance is active, or null once it lost the lease. A write refused
+   * as FENCED asks this: the lease may have been taken again under a newer
+   * epoch of this instance's own (after a Redis failover), and the write is
+   * then made again under it.
+   */
+  async currentEpoch(): Promise<number | null> {
+    if (!this.#lost) {
+      clearTimeout(this.#timer);
+      await this.#renewOnce();
+    }
+    return this.#lost ? null : this.#epoch;
+  }
+
+  #renewOnce(): Promise<void> {
+    this.#renewing ??= this.#renew().finally(() => {
+      this.#renewing = undefined;
+    });
+    return this.#renewing;
   }
 
   async #renew(): Promise<void> {
     if (this.#lost) return;
+    clearTimeout(this.#timer);
     try {
       if (!(await this.#leadership.renew(this.id, this.#epoch, this.#ttlMs))) {
         const again = await this.#leadership.acquire(this.id, this.#ttlMs);

@@ -11,7 +11,11 @@ export const STATUS_QUEUE = "copr.headhunter.status";
  * writer) and appends their log lines to the live log. Reports for another
  * attempt, or moves the state machine refuses, are ignored.
  */
-export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle: TaskLifecycle; log: BusLogger }): Subscription {
+export function consumeStatus(deps: {
+  signals: Signals; store: Store; lifecycle: TaskLifecycle; log: BusLogger;
+  /** False once this Headhunter lost the lease: a report it could not apply goes back to the queue, for the active one. */
+  active?: () => boolean;
+}): Subscription {
   const { signals, store, lifecycle, log } = deps;
   /**
    * True when the report came from worker `agent` itself: published as its
@@ -65,6 +69,8 @@ export function consumeStatus(deps: { signals: Signals; store: Store; lifecycle:
             log.warn({ task: p.task_id, state: p.state }, "a worker may not report this state");
             break;
         }
+        // Its move was refused (FENCED) because another Headhunter took over: released, the report reaches that one.
+        if (deps.active?.() === false) throw new Error(`this Headhunter is no longer active; report on ${p.task_id} released to the queue`);
       },
       log: async (p, meta) => {
         if ((await reportedTask(p, meta.userId, logProofText(p), "log batch")) === null) return;

@@ -35,9 +35,14 @@ export class TaskLifecycle {
 
   /** The fencing epoch of this Headhunter's lease: every move carries it, and is refused once another Headhunter took over. */
   readonly #epoch: () => number | undefined;
+  /** Checks the lease now: the epoch this Headhunter is active under, or null once it lost it (HeadhunterLease.currentEpoch). */
+  readonly #currentEpoch: (() => Promise<number | null>) | undefined;
 
-  constructor(deps: { store: Store; scheduler: Scheduler; pool: AgentPool; topics: CoprTopics; log: BusLogger; epoch?: () => number }) {
+  constructor(deps: {
+    store: Store; scheduler: Scheduler; pool: AgentPool; topics: CoprTopics; log: BusLogger; epoch?: () => number; currentEpoch?: () => Promise<number | null>;
+  }) {
     this.#epoch = deps.epoch ?? (() => undefined);
+    this.#currentEpoch = deps.currentEpoch;
     this.#store = deps.store;
     this.#scheduler = deps.scheduler;
     this.#pool = deps.pool;
@@ -48,7 +53,13 @@ export class TaskLifecycle {
   /** Applies a move if it is still valid for this attempt; false when it was stale. */
   async move(task: Task, to: TaskState, fields: Partial<Task> = {}): Promise<boolean> {
     try {
-      await this.#store.builds.transitionTask(task.id, to, fields, task.attempt, this.#epoch());
+      const epoch = this.#epoch();
+      await this.#store.builds.transitionTask(task.id, to, fields, task.attempt, epoch).catch(async (error: unknown) => {
+        // Refused under this epoch: if this instance took the lease again under a newer one (a Redis failover), move under that.
+        const now = error instanceof StoreError && error.code === "FENCED" ? await this.#currentEpoch?.() : undefined;
+        if (now === undefined || now === null || now === epoch) throw error;
+        await this.#store.builds.transitionTask(task.id, to, fields, task.attempt, now);
+      });
     } catch (error) {
       if (error instanceof StoreError && error.code === "FENCED") {
         this.#log.warn({ task: task.id, to, err: error.message }, "another Headhunter is active: this one's task move was refused");
