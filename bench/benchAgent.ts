@@ -17,11 +17,15 @@ export interface BenchAgentOptions {
   onBuild?: (args: BuildArgs, agent: BenchAgent) => void;
   /** Called just before the final report of a build is published. */
   onEnd?: (taskId: string, agent: BenchAgent) => void;
+  /** Also offers sign, sign-key and createrepo, answering at once (a results host with a signer). Default false. */
+  publishes?: boolean;
 }
 
 export class BenchAgent {
   readonly name: string;
   readonly running = new Map<string, { attempt: number; timer: NodeJS.Timeout | undefined }>();
+  /** Attempts that ended here (`task@attempt`), as a worker's `status` lists them. */
+  readonly ended = new Map<string, { task_id: string; attempt: number; state: string }>();
   #bus!: BusConnection;
   #agent!: Agent;
   #signals!: Signals;
@@ -40,22 +44,39 @@ export class BenchAgent {
     a.#signals = new Signals(a.#bus);
     a.#agent = await Agent.start(a.#bus, {
       name, epoch: 1, heartbeatIntervalMs: 2000,
-      capabilities: { arches: ["x86_64"] }, slots: () => ({ total: opts.slots, used: a.running.size }),
+      capabilities: { arches: ["x86_64"], ...(opts.publishes === true ? { sign: true, createrepo: true } : {}) },
+      slots: () => ({ total: opts.slots, used: a.running.size }),
     });
+    if (opts.publishes === true) {
+      a.#agent.method("sign", {
+        description: "answers at once", args: z.object({ build_dir: z.string() }).passthrough(),
+        handler: () => ({ fingerprint: "F".repeat(40), packages: 2, bytes_added: 0, duration_ms: 0 }),
+      });
+      a.#agent.method("sign-key", {
+        description: "answers at once", args: z.object({ owner: z.string(), project: z.string() }),
+        handler: () => ({ fingerprint: "F".repeat(40) }),
+      });
+      a.#agent.method("createrepo", {
+        description: "answers at once", args: z.object({ owner: z.string(), project: z.string(), chroot: z.string() }),
+        handler: (r) => ({ dir: `${r.owner}/${r.project}/${r.chroot}`, packages: 1, incremental: true, duration_ms: 0 }),
+      });
+    }
     a.#agent.method(WORKER_METHODS.hello, { description: "token proof", args: helloArgsSchema, handler: ({ nonce }) => ({ proof: workerProof(token, nonce) }) });
     a.#agent.method(WORKER_METHODS.status, {
       description: "running attempts", args: z.object({}),
-      handler: () => ({ tasks: [...a.running].map(([task_id, r]) => ({ task_id, attempt: r.attempt })) }),
+      handler: () => ({ tasks: [...a.running].map(([task_id, r]) => ({ task_id, attempt: r.attempt })), ended: [...a.ended.values()] }),
     });
     a.#agent.method(WORKER_METHODS.build, {
       description: "waits buildMs, then reports succeeded", args: buildArgsSchema,
       handler: (args) => {
         opts.onBuild?.(args, a);
-        if (!a.#closed && !a.running.has(args.task_id)) {
+        if (!a.#closed && !a.running.has(args.task_id) && !a.ended.has(`${args.task_id}@${args.attempt}`)) {
           const entry: { attempt: number; timer: NodeJS.Timeout | undefined } = { attempt: args.attempt, timer: undefined };
           a.running.set(args.task_id, entry);
           entry.timer = setTimeout(() => {
             a.running.delete(args.task_id);
+            a.ended.set(`${args.task_id}@${args.attempt}`, { task_id: args.task_id, attempt: args.attempt, state: "succeeded" });
+            if (a.ended.size > 10_000) a.ended.delete(a.ended.keys().next().value ?? "");
             opts.onEnd?.(args.task_id, a);
             a.report(args.task_id, args.attempt, "succeeded").catch(() => undefined);
           }, opts.buildMs);
@@ -80,6 +101,11 @@ export class BenchAgent {
   async report(taskId: string, attempt: number, state: "running" | "succeeded" | "failed" | "canceled"): Promise<void> {
     const report = { task_id: taskId, attempt, agent: this.name, state, seq: this.#seq++ };
     await this.#signals.publish(workerBuildDomain, "status", { primary_uid: taskId, ...report, proof: proofFromHash(this.#key, statusProofText(report)) });
+  }
+
+  /** The broker node this agent's connection is on, "host:port". */
+  get node(): string {
+    return this.#bus.node;
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,8 @@ export class FakeWorker {
   readonly canceled: string[] = [];
   /** Tasks given to this worker and not yet reported final, and the most there were at once. */
   readonly running = new Set<string>();
+  /** Attempts (`task@attempt`) this worker reported final. */
+  readonly ended = new Set<string>();
   maxRunning = 0;
   agent!: Agent;
   bus!: BusConnection;
@@ -106,8 +108,11 @@ export class FakeWorker {
       },
     });
     w.agent.method(WORKER_METHODS.status, {
-      description: "the attempts this worker runs", args: z.object({}),
-      handler: () => ({ tasks: w.builds.filter((b) => w.running.has(b.task_id)).map((b) => ({ task_id: b.task_id, attempt: b.attempt })) }),
+      description: "the attempts this worker runs, and the ones it reported ended", args: z.object({}),
+      handler: () => ({
+        tasks: w.builds.filter((b) => w.running.has(b.task_id)).map((b) => ({ task_id: b.task_id, attempt: b.attempt })),
+        ended: w.builds.filter((b) => w.ended.has(`${b.task_id}@${b.attempt}`)).map((b) => ({ task_id: b.task_id, attempt: b.attempt, state: "succeeded" })),
+      }),
     });
     w.agent.method(WORKER_METHODS.cancel, {
       description: "records the cancel", args: cancelArgsSchema,
@@ -123,7 +128,10 @@ export class FakeWorker {
   /** Reports a state, signed with this worker's token, or as `as` another agent (a forgery: it only has its own token). */
   async report(taskId: string, attempt: number, state: "running" | "succeeded" | "failed" | "canceled", reason?: string, as?: string): Promise<void> {
     const report = { task_id: taskId, attempt, agent: as ?? this.agent.name, state, seq: this.#seq++, ...(reason === undefined ? {} : { reason }) };
-    if (state !== "running" && as === undefined) this.running.delete(taskId);
+    if (state !== "running" && as === undefined) {
+      this.running.delete(taskId);
+      this.ended.add(`${taskId}@${attempt}`);
+    }
     await this.#signals.publish(workerBuildDomain, "status", { primary_uid: taskId, ...report, proof: proofFromHash(tokenKey(this.#token), statusProofText(report)) });
   }
 

@@ -59,6 +59,8 @@ export type BuildResult = z.output<typeof buildResultSchema>;
 /** What `status` says of the worker's running tasks (other fields are informational). */
 export const statusResultSchema = z.object({
   tasks: z.array(z.object({ task_id: z.string(), attempt: z.number().int().min(0) }).loose()),
+  /** Attempts that ended on the worker lately (their final report is sent); absent from older workers. */
+  ended: z.array(z.object({ task_id: z.string(), attempt: z.number().int().min(0), state: z.string() }).loose()).optional(),
 }).loose();
 
 export const cancelArgsSchema = z.object({ task_id: z.string().min(1), attempt: z.number().int().min(0), headhunter_epoch: z.number().int().min(0).optional() });

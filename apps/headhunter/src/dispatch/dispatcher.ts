@@ -188,6 +188,12 @@ export class Dispatcher {
               await this.#cancelIfCanceled(agent, now);
               return;
             }
+            const ended = status.ended?.find((t) => t.task_id === task.id && t.attempt === task.attempt);
+            if (ended !== undefined) {
+              // It ran there and ended: its final report is on the way (the status queue keeps it); never run it twice.
+              log.info({ task: task.id, agent, state: ended.state }, "the agent ran the task already; waiting for its report");
+              return;
+            }
             await lifecycle.move(now, "pending", { agent: null, hosts: task.hosts.slice(0, -1), reason: `${agent} did not take the task (${why}); queued again` });
             return;
           } catch (error) {

@@ -32,7 +32,7 @@ export function registerMethods(agent: Agent, state: WorkerState): void {
     handler: ({ sent_at }) => ({ pong: true, agent: agent.name, epoch: agent.epoch, sent_at: sent_at ?? null, at: Date.now() }),
   });
   agent.method(WORKER_METHODS.status, {
-    description: "What this worker runs now: its tasks, slots and uptime.",
+    description: "What this worker runs now: its tasks, slots and uptime; and the attempts that ended lately, with their final state.",
     args: z.object({}),
     handler: () => ({
       agent: agent.name,
@@ -41,6 +41,7 @@ export function registerMethods(agent: Agent, state: WorkerState): void {
       arches: state.runner.arches,
       slots: state.runner.slots,
       tasks: state.runner.list(),
+      ended: state.runner.ended(),
     }),
   });
   agent.method(WORKER_METHODS.build, {

@@ -29,6 +29,9 @@ interface Running {
 
 const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** How many ended attempts a worker remembers for `status`. */
+const ENDED_KEPT = 1000;
+
 /**
  * Runs builds on the worker's builder hosts: fetch the SRPM from copr-web
  * (checksum checked), upload it over SFTP, run mock (or rpmbuild where mock
@@ -48,6 +51,13 @@ export class BuildRunner {
   readonly #tokenKey: string;
   readonly #log: BusLogger;
   readonly #running = new Map<string, Running>();
+  /**
+   * Attempts that ended here lately (the newest ENDED_KEPT), with their final
+   * state: `status` lists them, so a Headhunter that lost track of a
+   * handover learns the build ran (its final report is on the way) instead
+   * of starting it again elsewhere; a repeated `build` call starts nothing.
+   */
+  readonly #ended = new Map<string, { task_id: string; attempt: number; state: string }>();
   readonly #onEnded: (arch: string, state: "succeeded" | "failed" | "canceled", seconds: number) => void;
   #seq = 0;
 
@@ -79,11 +89,17 @@ export class BuildRunner {
     return [...this.#running.values()].map((r) => ({ task_id: r.args.task_id, attempt: r.args.attempt, host: r.host?.name ?? r.claim.label, chroot: r.args.chroot }));
   }
 
-  /** Starts a build (or confirms the one already running for this task and attempt). */
+  /** Attempts that ended here lately, newest last (see #ended). */
+  ended(): { task_id: string; attempt: number; state: string }[] {
+    return [...this.#ended.values()];
+  }
+
+  /** Starts a build (or confirms the one already running, or already ended, for this task and attempt). */
   start(args: BuildArgs): BuildResult {
     const key = `${args.task_id}@${args.attempt}`;
     const existing = this.#running.get(key);
     if (existing !== undefined) return { accepted: true, host: existing.host?.name ?? existing.claim.label, already_running: true };
+    if (this.#ended.has(key)) return { accepted: true, host: "", already_running: true };
     // The worker's token goes with both requests: only to copr-web's own API.
     for (const [what, url] of [["SRPM", args.srpm_url], ["results", args.results_url]] as const) {
       if (!url.startsWith(`${this.#webUrl}/api/`)) {
@@ -100,9 +116,11 @@ export class BuildRunner {
     const run: Running = { args, claim, host: undefined, connection: undefined, pidFile: "", cancel: undefined, done: Promise.resolve() };
     this.#running.set(key, run);
     const accepted = Date.now();
-    run.done = this.#build(run).then(
-      (state) => this.#onEnded(args.arch, state, (Date.now() - accepted) / 1000),
-    ).finally(() => this.#running.delete(key));
+    run.done = this.#build(run).then((state) => {
+      this.#ended.set(key, { task_id: args.task_id, attempt: args.attempt, state });
+      if (this.#ended.size > ENDED_KEPT) this.#ended.delete(this.#ended.keys().next().value ?? "");
+      this.#onEnded(args.arch, state, (Date.now() - accepted) / 1000);
+    }).finally(() => this.#running.delete(key));
     return { accepted: true, host: claim.label, already_running: false };
   }
 
