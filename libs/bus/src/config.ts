@@ -23,6 +23,8 @@ export const busConfigSchema = z.object({
    * (spread by container id) and, when it drops, tries the next one.
    */
   nodes: z.array(brokerNodeSchema).min(1, "name at least one broker node").optional(),
+  /** Start on the first of `nodes` instead of spreading processes over them. Default false. */
+  preferFirstNode: z.boolean().optional(),
   /** Virtual host. Default "copr" (infra/rabbitmq/definitions.json). */
   vhost: z.string().min(1).default("copr"),
   /** Broker user of this component (headhunter, copr-web, worker, subscriber). Required. */

@@ -60,7 +60,7 @@ export class BusConnection extends EventEmitter<BusConnectionEvents> {
     const nodes = brokerNodes(config);
     // Spread processes over the nodes; after a drop, try the next node first
     // (the one just lost may be the one that died).
-    let next = nodes.length > 1 ? spreadIndex(this.containerId, nodes.length) : 0;
+    let next = nodes.length > 1 && config.preferFirstNode !== true ? spreadIndex(this.containerId, nodes.length) : 0;
     const connectOptions: ConnectionOptions & { tcp_no_delay: boolean; connection_details: () => unknown } = {
       host: nodes[0]?.host ?? config.host,
       port: nodes[0]?.port ?? config.port,
