@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     const result = await stack.settle({ headhunter, redis, broker_node: brokerNode }, 180_000);
     await mkdir(dirname(resultsFile), { recursive: true });
     await writeFile(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write(`${JSON.stringify(result)}\nwritten to ${resultsFile}\n`);
+    process.stdout.write(`${JSON.stringify(result)}\nwritten to ${resultsFile}\nbuilds that used a second host attempt: ${await stack.retried()}\n`);
     const takeovers = Object.values(result.takeover_ms);
     const met = result.lost === 0 && result.dispatched_twice === 0 && result.ended_once === result.accepted && takeovers.every((ms) => ms <= 10_000);
     if (!met) {

@@ -35,6 +35,8 @@ describe("failover on three nodes", () => {
     const r = await stack.settle({ headhunter: 0, redis: 0, broker_node: 0 }, 120_000);
     expect({ lost: r.lost, dispatched_twice: r.dispatched_twice, ended_once: r.ended_once }).toEqual({ lost: 0, dispatched_twice: 0, ended_once: r.accepted });
     expect(r.accepted).toBe(r.submitted);
+    // No failover used up one of a task's three host attempts.
+    expect(await stack.retried()).toBe(0);
   };
 
   it("a standby Headhunter takes over from the active one killed with -9", async () => {

@@ -271,6 +271,11 @@ export class FailoverStack {
     return hh.node;
   }
 
+  /** Accepted tasks that ended on a later attempt than their first: host attempts a failover used up. */
+  async retried(): Promise<number> {
+    return (await this.store.builds.getTasks(this.accepted)).filter((t) => t.attempt > 0).length;
+  }
+
   /** Lost and twice-dispatched tasks of the last settle(), with their state, build calls and events: for a failing run. */
   async explain(): Promise<string> {
     const tasks = new Map((await this.store.builds.getTasks(this.accepted)).map((t) => [t.id, t]));
