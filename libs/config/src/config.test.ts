@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { busConfigInput, busEnvSchema, busEnvSettings, ConfigError, loadEnvConfig } from "./config.ts";
+import { busConfigInput, busEnvSchema, busEnvSettings, ConfigError, loadEnvConfig, redisEnvSchema, redisEnvSettings, redisTarget } from "./config.ts";
 
 const load = (env: Record<string, string>) => loadEnvConfig("test", busEnvSchema, busEnvSettings, { COPR_BUS_USER: "u", COPR_BUS_PASSWORD: "p", ...env });
 
@@ -35,5 +35,27 @@ describe("bus settings from the environment", () => {
   it("leaves the single host when no node list is given", () => {
     const c = load({ COPR_BUS_HOST: "broker", COPR_BUS_PORT: "5673" });
     expect(busConfigInput(c)).not.toHaveProperty("nodes");
+  });
+});
+
+describe("Redis settings from the environment", () => {
+  const loadRedis = (env: Record<string, string>) => loadEnvConfig("test", redisEnvSchema, redisEnvSettings, { COPR_REDIS_URL: "redis://headhunter:pw@127.0.0.1:6379", ...env });
+
+  it("is the URL alone without Sentinels", () => {
+    expect(redisTarget(loadRedis({}))).toEqual({ url: "redis://headhunter:pw@127.0.0.1:6379" });
+  });
+
+  it("names the Sentinels (port 26379 unless given), the master name and their password", () => {
+    const c = loadRedis({ COPR_REDIS_SENTINELS: "s1,s2:26380,10.0.0.3", COPR_REDIS_SENTINEL_PASSWORD: "spw" });
+    expect(redisTarget(c)).toEqual({
+      url: "redis://headhunter:pw@127.0.0.1:6379",
+      sentinel: { nodes: [{ host: "s1", port: 26379 }, { host: "s2", port: 26380 }, { host: "10.0.0.3", port: 26379 }], masterName: "copr", password: "spw" },
+    });
+    expect(redisTarget(loadRedis({ COPR_REDIS_SENTINELS: "s1", COPR_REDIS_MASTER_NAME: "builds" })).sentinel?.masterName).toBe("builds");
+  });
+
+  it("refuses a bad Sentinel list or master name, naming the variable", () => {
+    expect(() => loadRedis({ COPR_REDIS_SENTINELS: "s1:0" })).toThrow(/COPR_REDIS_SENTINELS/);
+    expect(() => loadRedis({ COPR_REDIS_SENTINELS: "s1", COPR_REDIS_MASTER_NAME: "a b" })).toThrow(/COPR_REDIS_MASTER_NAME/);
   });
 });
