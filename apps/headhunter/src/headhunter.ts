@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import type { Worker } from "bullmq";
 import { BusConnection, Console, Signals, type BusConfig, type BusLogger, type Subscription } from "@copr/bus";
 import { connectRedis, Store, type RedisTarget, type SentinelTarget, type Task } from "@copr/store";
-import { WORKER_METHODS, statusResultSchema } from "@copr/domain";
 import { AgentPool } from "./agents/agentPool.ts";
+import { askAgentAttempts } from "./agents/agentAttempts.ts";
 import { AgentWatch } from "./agents/agentWatch.ts";
 import { HeadhunterLease } from "./leader/headhunterLease.ts";
 import { consumeControl } from "./control/controlConsumer.ts";
@@ -260,19 +260,17 @@ async function recoverOrphans(
         await publish(task);
         continue;
       }
-      if (task.agent !== null && console.agents.get(task.agent) === undefined) unseen.set(task.agent, [...(unseen.get(task.agent) ?? []), task]);
+      if (task.agent === null || console.agents.get(task.agent) !== undefined) continue;
+      const list = unseen.get(task.agent) ?? [];
+      list.push(task);
+      unseen.set(task.agent, list);
     }
   }
   await Promise.all([...unseen].map(async ([agent, tasks]) => {
     // What it runs, and what it ran lately (that final report is still on its way to the status queue).
-    const runs = await console.call(agent, WORKER_METHODS.status, {}, { timeoutMs })
-      .then((reply) => {
-        const s = statusResultSchema.parse(reply);
-        return new Set([...s.tasks, ...(s.ended ?? [])].map((t) => `${t.task_id}@${t.attempt}`));
-      })
-      .catch(() => undefined);
+    const runs = await askAgentAttempts(console, agent, timeoutMs).catch(() => undefined);
     for (const task of tasks) {
-      if (runs?.has(`${task.id}@${task.attempt}`) === true) {
+      if (runs !== undefined && runs(task.id, task.attempt) !== "unknown") {
         log.info({ task: task.id, agent }, "task's agent was not located but runs it or just ran it; it stays there");
         continue;
       }

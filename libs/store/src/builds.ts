@@ -87,12 +87,9 @@ return {'OK', cur}
  * status indexes), agents' task sets and the build and activity streams.
  */
 export class Builds extends StorePart {
-  readonly #replication: Replication | undefined;
-
-  /** With `replication`, an accepted build and every task move wait until a replica holds them. */
+  /** With `replication`, an accepted build and every task move wait until the replicas hold them. */
   constructor(redis: Redis, keys: StoreKeys, replication?: Replication) {
-    super(redis, keys);
-    this.#replication = replication;
+    super(redis, keys, replication);
     redis.defineCommand("coprTransition", { numberOfKeys: 5, lua: TRANSITION_LUA });
   }
 
@@ -156,7 +153,7 @@ export class Builds extends StorePart {
     const results = await multi.exec();
     const failed = results?.find(([err]) => err !== null);
     if (results === null || failed !== undefined) throw failed?.[0] ?? new Error("build transaction aborted");
-    await this.#replication?.confirm();
+    await this.confirmCritical();
     return { build, tasks };
   }
 
@@ -207,7 +204,7 @@ export class Builds extends StorePart {
       this.keys.statsPrefix(), String(Date.now()),
     ));
     if (status === "NOT_FOUND") throw new StoreError("NOT_FOUND", `task ${id} does not exist`);
-    if (status === "OK") await this.#replication?.confirm();
+    if (status === "OK") await this.confirmCritical();
     const prev = JSON.parse(previous) as TaskState;
     if (status === "FENCED") throw new StoreError("FENCED", `task ${id} was not moved to ${to}: epoch ${String(epoch)} is no longer the active Headhunter's`);
     if (status !== "OK") throw new StoreError("REFUSED_TRANSITION", `task ${id} is ${prev}${attempt === undefined ? "" : ` (or not on attempt ${attempt})`}; cannot move to ${to}`);

@@ -55,12 +55,9 @@ interface LeaseCommands {
  * lease without knowing it can no longer change anything.
  */
 export class Leadership extends StorePart {
-  readonly #replication: Replication | undefined;
-
-  /** With `replication`, a takeover (a new epoch) waits until a replica holds it: a failover must not hand out that epoch twice. */
+  /** With `replication`, a takeover (a new epoch) waits until the replicas hold it: a failover must not hand out that epoch twice. */
   constructor(redis: Redis, keys: StoreKeys, replication?: Replication) {
-    super(redis, keys);
-    this.#replication = replication;
+    super(redis, keys, replication);
     redis.defineCommand("coprLeaseAcquire", { numberOfKeys: 3, lua: ACQUIRE_LUA });
     redis.defineCommand("coprLeaseRenew", { numberOfKeys: 2, lua: RENEW_LUA });
     redis.defineCommand("coprLeaseRelease", { numberOfKeys: 1, lua: RELEASE_LUA });
@@ -79,7 +76,7 @@ export class Leadership extends StorePart {
     const [held, epoch, taken] = await this.#commands.coprLeaseAcquire(
       k.headhunterLease(), k.headhunterEpoch(), k.headhunterActive(), id, String(ttlMs), String(Date.now()),
     );
-    if (taken === 1) await this.#replication?.confirm();
+    if (taken === 1) await this.confirmCritical();
     return held === 1 ? { epoch, takenNow: taken === 1 } : null;
   }
 

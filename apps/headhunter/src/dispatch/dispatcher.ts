@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { BusError, RemoteMethodError, type BusConnection, type BusLogger, type Console } from "@copr/bus";
-import { DEFAULT_BUILD_TIMEOUT_S, WORKER_METHODS, buildResultSchema, statusResultSchema, type BuildArgs } from "@copr/domain";
+import { DEFAULT_BUILD_TIMEOUT_S, WORKER_METHODS, buildResultSchema, type BuildArgs } from "@copr/domain";
 import type { Store, Task } from "@copr/store";
+import { askAgentAttempts } from "../agents/agentAttempts.ts";
 import type { AgentPool } from "../agents/agentPool.ts";
 import type { Scheduler, SchedTask } from "../scheduling/scheduler.ts";
 import type { TaskLifecycle } from "../tasks/taskLifecycle.ts";
@@ -182,16 +183,15 @@ export class Dispatcher {
         if (!pool.has(agent)) return; // lost: AgentWatch retries its tasks
         if (now !== undefined && this.#deps.bus.isOpen) {
           try {
-            const status = statusResultSchema.parse(await console.call(agent, WORKER_METHODS.status, {}, { timeoutMs: this.#deps.callTimeoutMs }));
-            if (status.tasks.some((t) => t.task_id === task.id && t.attempt === task.attempt)) {
+            const onAgent = (await askAgentAttempts(console, agent, this.#deps.callTimeoutMs))(task.id, task.attempt);
+            if (onAgent === "running") {
               log.info({ task: task.id, agent }, "the agent has the task after all");
               await this.#cancelIfCanceled(agent, now);
               return;
             }
-            const ended = status.ended?.find((t) => t.task_id === task.id && t.attempt === task.attempt);
-            if (ended !== undefined) {
+            if (onAgent === "ended") {
               // It ran there and ended: its final report is on the way (the status queue keeps it); never run it twice.
-              log.info({ task: task.id, agent, state: ended.state }, "the agent ran the task already; waiting for its report");
+              log.info({ task: task.id, agent }, "the agent ran the task already; waiting for its report");
               return;
             }
             await lifecycle.move(now, "pending", { agent: null, hosts: task.hosts.slice(0, -1), reason: `${agent} did not take the task (${why}); queued again` });
